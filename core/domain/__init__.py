@@ -1,0 +1,1 @@
+"""Pure order-management domain: no I/O, no transport, no storage."""

@@ -1,0 +1,212 @@
+"""The order aggregate and its value types.
+
+Plain Python: an ``Order`` records the events of what happened to it in
+``pending_events``; the unit of work hands them to the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum, StrEnum
+
+from core.domain.errors import IllegalAttributeValue, PermissionDenied
+from core.domain.events import OrderEvent
+from core.domain.states import State
+
+
+class Kind(StrEnum):
+    PRODUCT = "productOrder"
+    SERVICE = "serviceOrder"
+    RESOURCE = "resourceOrder"
+    WORK = "workOrder"
+
+    @property
+    def base_type(self) -> str:
+        return self.value[0].upper() + self.value[1:]
+
+    @property
+    def entity(self) -> str:
+        """What an item of this kind acts on: product, service, resource or work."""
+        return self.value.removesuffix("Order")
+
+    @classmethod
+    def parse(cls, name: str) -> Kind:
+        try:
+            return cls(name)
+        except ValueError:
+            raise IllegalAttributeValue("kind", f"unknown order kind {name!r}") from None
+
+
+class Priority(Enum):
+    """Five levels; value = (TMF string, OSS/J integer).  The mapping is lossless."""
+
+    EXPEDITE = ("0", 5)
+    HIGH = ("1", 4)
+    NORMAL = ("2", 3)
+    MEDIUM = ("3", 2)
+    LOW = ("4", 1)
+
+    @property
+    def tmf(self) -> str:
+        return self.value[0]
+
+    @property
+    def ossj(self) -> int:
+        return self.value[1]
+
+    @classmethod
+    def from_tmf(cls, value: str) -> Priority:
+        for p in cls:
+            if p.tmf == value:
+                return p
+        raise IllegalAttributeValue("priority", f"{value!r} is not one of '0'..'4'")
+
+    @classmethod
+    def from_ossj(cls, value: int) -> Priority:
+        for p in cls:
+            if p.ossj == value:
+                return p
+        raise IllegalAttributeValue("priority", f"{value!r} is not one of 1..5")
+
+
+class Role(StrEnum):
+    CLIENT = "client"
+    FULFILLER = "fulfiller"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who makes a core call: every call carries one."""
+
+    client_id: str
+    roles: frozenset[Role] = frozenset({Role.CLIENT})
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def sees_all_orders(self) -> bool:
+        return bool(self.roles & {Role.ADMIN, Role.FULFILLER})
+
+    def may_see(self, order: Order) -> bool:
+        return self.sees_all_orders or order.client_id == self.client_id
+
+    def require(self, role: Role) -> None:
+        if role not in self.roles and not self.is_admin:
+            raise PermissionDenied(f"caller {self.client_id!r} lacks the {role.value} role")
+
+
+class ItemAction(StrEnum):
+    ADD = "add"
+    MODIFY = "modify"
+    DELETE = "delete"
+    NO_CHANGE = "noChange"
+
+
+@dataclass(frozen=True, slots=True)
+class SpecificationRef:
+    id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRef:
+    """The product, service, resource or work an item acts on."""
+
+    id: str | None = None
+    specification: SpecificationRef | None = None
+    characteristics: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRelationship:
+    type: str
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRelationship:
+    type: str
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedParty:
+    id: str
+    role: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    text: str
+    author: str | None = None
+    date: datetime | None = None
+
+
+@dataclass(slots=True)
+class OrderItem:
+    id: str
+    action: ItemAction
+    entity: EntityRef
+    state: State = State.ACKNOWLEDGED
+    state_reason: str | None = None
+    quantity: int = 1
+    relationships: tuple[ItemRelationship, ...] = ()
+    point_of_no_return: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One state change of the order or of one item."""
+
+    at: datetime
+    actor: str
+    from_state: State | None
+    to_state: State
+    reason: str | None = None
+    item_id: str | None = None
+    operation: str | None = None
+
+
+@dataclass(slots=True)
+class Order:
+    id: str
+    kind: Kind
+    client_id: str
+    order_type: str
+    items: list[OrderItem]
+    state: State = State.ACKNOWLEDGED
+    state_reason: str | None = None
+    version: int = 1
+    external_id: str | None = None
+    priority: Priority | None = None
+    description: str | None = None
+    category: str | None = None
+    notes: list[Note] = field(default_factory=list)
+    related_parties: list[RelatedParty] = field(default_factory=list)
+    relationships: list[OrderRelationship] = field(default_factory=list)
+    order_date: datetime | None = None
+    requested_start_date: datetime | None = None
+    requested_completion_date: datetime | None = None
+    expected_completion_date: datetime | None = None
+    start_date: datetime | None = None
+    completion_date: datetime | None = None
+    cancellation_date: datetime | None = None
+    cancellation_reason: str | None = None
+    state_before_cancellation: State | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
+    pending_events: list[OrderEvent] = field(default_factory=list, compare=False, repr=False)
+
+    def item(self, item_id: str) -> OrderItem:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise IllegalAttributeValue("itemId", f"order {self.id!r} has no item {item_id!r}")
+
+    def take_events(self) -> list[OrderEvent]:
+        events, self.pending_events = self.pending_events, []
+        return events

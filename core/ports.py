@@ -1,0 +1,151 @@
+"""Ports: what the core needs from the outside world, one concern each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from core.domain.events import OrderEvent
+from core.domain.model import Kind, Order
+from core.domain.query import OrderQuery
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPage:
+    orders: list[Order]
+    total: int
+
+
+class OrderRepository(Protocol):
+    """Orders inside one unit of work; nothing is visible to others before commit."""
+
+    async def add(self, order: Order) -> None:
+        """Store a new order; DuplicateKey when its id is taken."""
+
+    async def get(self, order_id: str) -> Order | None:
+        """The stored order, or None."""
+
+    async def save(self, order: Order, read_version: int) -> None:
+        """Write a changed order; ResyncRequired unless the stored version is read_version."""
+
+    async def remove(self, order: Order, read_version: int) -> None:
+        """Delete an order; ResyncRequired unless the stored version is read_version."""
+
+    async def query(self, query: OrderQuery, client_id: str | None) -> QueryPage:
+        """Orders matching the query (only client_id's when given), with the total count."""
+
+
+class Outbox(Protocol):
+    """Events written in the same transaction as the change they describe."""
+
+    async def append(self, events: Sequence[OrderEvent]) -> None:
+        """Queue events for relay; transactional: part of the unit of work's commit."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: rolls back on exit unless commit() was called."""
+
+    orders: OrderRepository
+    outbox: Outbox
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None:
+        """Make every change of this unit durable; Unavailable on infrastructure failure."""
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens a new unit of work."""
+
+    def __call__(self) -> UnitOfWork: ...
+
+
+class Lease(Protocol):
+    """A named lease held by one worker at a time across every gateway process."""
+
+    async def acquire_lease(self, name: str, holder: str, seconds: float) -> bool:
+        """True when holder now holds the lease (taken, or renewed for seconds more)."""
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease up so another worker can take over at once."""
+
+
+class OutboxFeed(Lease, Protocol):
+    """The relay's view of the outbox."""
+
+    async def unpublished(self, limit: int) -> list[OrderEvent]:
+        """The oldest events not yet published, in outbox order."""
+
+    async def mark_published(self, seqs: Sequence[int]) -> None:
+        """Record that these events were accepted by every publisher."""
+
+
+class EventPublisher(Protocol):
+    """Delivers an event to one channel; returns only once the channel accepted it."""
+
+    async def publish(self, event: OrderEvent) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A notification listener registered by a client (TMF hub)."""
+
+    id: str
+    callback: str
+    client_id: str
+    kind: Kind | None = None
+    query: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event owed to one subscription."""
+
+    id: int
+    subscription: Subscription
+    event: OrderEvent
+    attempts: int
+    status: str  # pending | delivered | failed
+    last_error: str | None = None
+
+
+class SubscriptionRepository(Protocol):
+    """Durable hub subscriptions; each call is its own transaction."""
+
+    async def add_subscription(self, subscription: Subscription) -> None: ...
+
+    async def remove_subscription(self, subscription_id: str, client_id: str | None) -> bool:
+        """False when there is no such subscription (for that client, when given)."""
+
+    async def get_subscription(self, subscription_id: str) -> Subscription | None: ...
+
+    async def subscriptions(self, kind: Kind | None = None) -> list[Subscription]: ...
+
+
+class DeliveryQueue(Lease, Protocol):
+    """Durable per-subscription event deliveries with retry bookkeeping."""
+
+    async def enqueue(self, subscription_id: str, event: OrderEvent) -> None:
+        """Owe event to the subscription; idempotent per (subscription, event id)."""
+
+    async def due(self, now: datetime, limit: int) -> list[Delivery]:
+        """For each subscription, its oldest pending delivery if due by now."""
+
+    async def delivered(self, delivery_id: int) -> None: ...
+
+    async def retry_later(self, delivery_id: int, at: datetime, error: str) -> None: ...
+
+    async def give_up(self, delivery_id: int, error: str) -> None: ...
+
+    async def deliveries(self, subscription_id: str) -> list[Delivery]:
+        """Every delivery of one subscription, oldest first (for inspection)."""

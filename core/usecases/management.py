@@ -1,0 +1,348 @@
+"""OrderManagement: the one entry point every profile calls.
+
+Each method is one canonical operation (DESIGN §3).  A method opens a unit of
+work, loads what it needs, lets the domain decide, and commits the change
+together with its events.  Callers are checked here, never in adapters.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from core.domain import changes, feasibility, lifecycle
+from core.domain.errors import IllegalArgument, ObjectNotFound, OrderError, ResyncRequired
+from core.domain.events import EventType
+from core.domain.feasibility import FeasibilityReport
+from core.domain.model import Caller, HistoryEntry, Kind, Order, Role
+from core.domain.query import OrderQuery, check_attributes
+from core.domain.states import State
+from core.ports import QueryPage, UnitOfWork, UnitOfWorkFactory
+
+T = TypeVar("T")
+
+OPTIONAL_OPERATIONS = (
+    "checkOrderFeasibility",
+    "createOrdersByValues",
+    "tryCreateOrdersByValues",
+    "getOrdersByKeys",
+    "trySetOrdersByValues",
+    "tryStartOrdersByKeys",
+    "tryAbortOrdersByKeys",
+    "tryRemoveOrdersByKeys",
+    "getOrderHistoryByKey",
+    "suspendOrderByKey",
+    "resumeOrderByKey",
+)
+QUERY_TYPES = ("QueryOrdersByTemplate", "QueryOrdersByFilter")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Settings:
+    order_types: dict[Kind, frozenset[str]] = field(default_factory=feasibility.default_order_types)
+    auto_start: bool = False
+    retries_on_conflict: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One result of a best-effort bulk operation: the order, or the error."""
+
+    index: int
+    key: str | None
+    order: Order | None = None
+    error: OrderError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class OrderManagement:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self._uow = uow
+        self.settings = settings or Settings()
+        self._now = clock
+        self._new_id = new_id
+
+    # ------------------------------------------------------------ metadata
+
+    def get_order_types(self) -> dict[Kind, list[str]]:
+        return {k: sorted(v) for k, v in self.settings.order_types.items()}
+
+    def get_supported_optional_operations(self) -> list[str]:
+        return list(OPTIONAL_OPERATIONS)
+
+    def get_query_types(self) -> list[str]:
+        return list(QUERY_TYPES)
+
+    def get_event_types(self) -> list[str]:
+        return [e.value for e in EventType]
+
+    def make_order_value(self, kind: Kind, order_type: str | None = None) -> dict[str, Any]:
+        order_type = order_type or kind.base_type
+        if order_type not in self.settings.order_types.get(kind, frozenset()):
+            raise IllegalArgument(f"unknown order type {order_type!r} for {kind.value}")
+        return {"orderType": order_type, "items": []}
+
+    # ------------------------------------------------------------ create
+
+    def _draft(self, caller: Caller, kind: Kind, value: Mapping[str, Any]) -> Order:
+        caller.require(Role.CLIENT)
+        return changes.draft_order(kind, value, caller, self._new_id(), self._now())
+
+    def check_feasibility(self, caller: Caller, kind: Kind, value: Mapping[str, Any]) -> FeasibilityReport:
+        return feasibility.check(self._draft(caller, kind, value), self.settings.order_types)
+
+    async def _create_in(
+        self, uow: UnitOfWork, caller: Caller, kind: Kind, value: Mapping[str, Any]
+    ) -> Order:
+        order = self._draft(caller, kind, value)
+        now = self._now()
+        changes.admit(order, feasibility.check(order, self.settings.order_types), now)
+        if self.settings.auto_start and order.state is State.ACKNOWLEDGED:
+            lifecycle.run_order_operation(order, "start", caller, now)
+        await uow.orders.add(order)
+        await uow.outbox.append(order.take_events())
+        return order
+
+    async def create_order(self, caller: Caller, kind: Kind, value: Mapping[str, Any]) -> Order:
+        async with self._uow() as uow:
+            order = await self._create_in(uow, caller, kind, value)
+            await uow.commit()
+        return order
+
+    async def create_orders(
+        self, caller: Caller, kind: Kind, values: Sequence[Mapping[str, Any]]
+    ) -> list[Order]:
+        """Atomic: every order is created, or none (the error names the failing index)."""
+        if not values:
+            raise IllegalArgument("no orders given")
+        async with self._uow() as uow:
+            out = []
+            for i, value in enumerate(values):
+                try:
+                    out.append(await self._create_in(uow, caller, kind, value))
+                except OrderError as e:
+                    e.message = f"order [{i}]: {e.message}"
+                    e.args = (e.message,)
+                    raise
+            await uow.commit()
+        return out
+
+    async def try_create_orders(
+        self, caller: Caller, kind: Kind, values: Sequence[Mapping[str, Any]]
+    ) -> list[Outcome]:
+        return [
+            await self._outcome(i, None, lambda v=v: self.create_order(caller, kind, v))  # type: ignore[misc]
+            for i, v in enumerate(values)
+        ]
+
+    # ------------------------------------------------------------ read
+
+    async def _load(self, uow: UnitOfWork, caller: Caller, kind: Kind | None, order_id: str) -> Order:
+        order = await uow.orders.get(order_id)
+        if order is None or not caller.may_see(order) or (kind is not None and order.kind is not kind):
+            what = kind.value if kind else "order"
+            raise ObjectNotFound(f"no {what} {order_id!r}")
+        return order
+
+    async def get_order(
+        self, caller: Caller, kind: Kind | None, order_id: str, attributes: Sequence[str] | None = None
+    ) -> Order:
+        check_attributes(attributes)
+        async with self._uow() as uow:
+            return await self._load(uow, caller, kind, order_id)
+
+    async def get_orders(
+        self,
+        caller: Caller,
+        kind: Kind | None,
+        order_ids: Sequence[str],
+        attributes: Sequence[str] | None = None,
+    ) -> list[Order]:
+        check_attributes(attributes)
+        async with self._uow() as uow:
+            return [await self._load(uow, caller, kind, i) for i in order_ids]
+
+    async def query_orders(self, caller: Caller, query: OrderQuery) -> QueryPage:
+        async with self._uow() as uow:
+            owner = None if caller.sees_all_orders else caller.client_id
+            return await uow.orders.query(query, owner)
+
+    async def get_order_history(self, caller: Caller, kind: Kind | None, order_id: str) -> list[HistoryEntry]:
+        return list((await self.get_order(caller, kind, order_id)).history)
+
+    # ------------------------------------------------------------ change
+
+    async def _change(
+        self,
+        caller: Caller,
+        kind: Kind | None,
+        order_id: str,
+        version: int | None,
+        mutate: Callable[[Order], object],
+    ) -> Order:
+        """Load, check the caller's version, mutate, save with its events; retry lost races
+        only when the caller gave no version (then nobody's read is being overridden)."""
+        attempts = 1 if version is not None else self.settings.retries_on_conflict
+        for attempt in range(attempts):
+            try:
+                async with self._uow() as uow:
+                    order = await self._load(uow, caller, kind, order_id)
+                    read = order.version
+                    if version is not None and version != read:
+                        raise ResyncRequired(f"order {order_id!r} is at version {read}, not {version}")
+                    mutate(order)
+                    if order.version != read:
+                        await uow.orders.save(order, read)
+                        await uow.outbox.append(order.take_events())
+                        await uow.commit()
+                    return order
+            except ResyncRequired:
+                if attempt + 1 >= attempts:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def set_order(
+        self,
+        caller: Caller,
+        kind: Kind | None,
+        order_id: str,
+        value: Mapping[str, Any],
+        version: int | None = None,
+    ) -> Order:
+        return await self._change(
+            caller,
+            kind,
+            order_id,
+            version,
+            lambda o: changes.apply_changes(o, value, caller, self._now(), self.settings.order_types),
+        )
+
+    async def run_operation(
+        self,
+        caller: Caller,
+        kind: Kind | None,
+        order_id: str,
+        operation: str,
+        reason: str | None = None,
+        version: int | None = None,
+    ) -> Order:
+        """A named order operation: start, suspend, resume, cancel, reject, hold ..."""
+        return await self._change(
+            caller,
+            kind,
+            order_id,
+            version,
+            lambda o: lifecycle.run_order_operation(o, operation, caller, self._now(), reason),
+        )
+
+    async def start_order(
+        self, caller: Caller, kind: Kind | None, order_id: str, version: int | None = None
+    ) -> Order:
+        return await self.run_operation(caller, kind, order_id, "start", None, version)
+
+    async def suspend_order(
+        self,
+        caller: Caller,
+        kind: Kind | None,
+        order_id: str,
+        reason: str | None = None,
+        version: int | None = None,
+    ) -> Order:
+        return await self.run_operation(caller, kind, order_id, "suspend", reason, version)
+
+    async def resume_order(
+        self, caller: Caller, kind: Kind | None, order_id: str, version: int | None = None
+    ) -> Order:
+        return await self.run_operation(caller, kind, order_id, "resume", None, version)
+
+    async def abort_order(
+        self,
+        caller: Caller,
+        kind: Kind | None,
+        order_id: str,
+        reason: str | None = None,
+        version: int | None = None,
+    ) -> Order:
+        return await self.run_operation(caller, kind, order_id, "cancel", reason, version)
+
+    async def change_order_state(
+        self,
+        caller: Caller,
+        kind: Kind | None,
+        order_id: str,
+        state: State,
+        reason: str | None = None,
+        version: int | None = None,
+    ) -> Order:
+        """A transition request by target state (REST PATCH of state, changeOrderState)."""
+        return await self._change(
+            caller,
+            kind,
+            order_id,
+            version,
+            lambda o: lifecycle.request_order_state(o, state, caller, self._now(), reason),
+        )
+
+    async def change_order_item_state(
+        self,
+        caller: Caller,
+        kind: Kind | None,
+        order_id: str,
+        item_id: str,
+        state: State,
+        reason: str | None = None,
+        version: int | None = None,
+    ) -> Order:
+        return await self._change(
+            caller,
+            kind,
+            order_id,
+            version,
+            lambda o: lifecycle.change_item_state(o, item_id, state, caller, self._now(), reason),
+        )
+
+    async def remove_order(
+        self, caller: Caller, kind: Kind | None, order_id: str, version: int | None = None
+    ) -> None:
+        async with self._uow() as uow:
+            order = await self._load(uow, caller, kind, order_id)
+            read = order.version
+            if version is not None and version != read:
+                raise ResyncRequired(f"order {order_id!r} is at version {read}, not {version}")
+            changes.check_removable(order)
+            lifecycle.record_event(order, EventType.REMOVED, self._now(), caller.client_id)
+            await uow.orders.remove(order, read)
+            await uow.outbox.append(order.take_events())
+            await uow.commit()
+
+    # ------------------------------------------------------------ best effort
+
+    async def _outcome(self, index: int, key: str | None, call: Callable[[], Awaitable[T]]) -> Outcome:
+        try:
+            result = await call()
+        except OrderError as e:
+            return Outcome(index, key, error=e)
+        order = result if isinstance(result, Order) else None
+        return Outcome(index, key or (order.id if order else None), order=order)
+
+    async def try_for_each(
+        self, keys: Sequence[str], call: Callable[[str], Awaitable[object]]
+    ) -> list[Outcome]:
+        """Best effort: one outcome per key, in input order, each in its own transaction."""
+        return [await self._outcome(i, k, lambda k=k: call(k)) for i, k in enumerate(keys)]  # type: ignore[misc]

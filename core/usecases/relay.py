@@ -1,0 +1,93 @@
+"""The outbox relay: publishes committed events, at least once, in order.
+
+Only the relay holding the lease publishes, so with several gateway processes
+on one database the events of an order still leave in outbox order.  An event
+is marked published only after every publisher accepted it; a crash in
+between means it is published again (consumers dedupe on event id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Sequence
+
+from core.ports import EventPublisher, OutboxFeed
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    LEASE = "outbox-relay"
+
+    def __init__(
+        self,
+        feed: OutboxFeed,
+        publishers: Sequence[EventPublisher],
+        *,
+        batch: int = 100,
+        lease_seconds: float = 15.0,
+        idle_seconds: float = 0.2,
+        holder: str | None = None,
+    ) -> None:
+        self._feed = feed
+        self._publishers = list(publishers)
+        self._batch = batch
+        self._lease = lease_seconds
+        self._idle = idle_seconds
+        self.holder = holder or f"relay-{uuid.uuid4()}"
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Hint that new events were committed (saves waiting for the next poll)."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Publish one batch if this relay holds the lease; returns how many were published."""
+        if not await self._feed.acquire_lease(self.LEASE, self.holder, self._lease):
+            return 0
+        events = await self._feed.unpublished(self._batch)
+        done: list[int] = []
+        try:
+            for event in events:
+                for publisher in self._publishers:
+                    await publisher.publish(event)
+                assert event.seq is not None
+                done.append(event.seq)
+        finally:
+            if done:
+                await self._feed.mark_published(done)
+        return len(done)
+
+    async def drain(self) -> int:
+        """Publish until nothing is left (or the lease is elsewhere)."""
+        total = 0
+        while (n := await self.run_once()) > 0:
+            total += n
+        return total
+
+    async def run_forever(self) -> None:
+        backoff = self._idle
+        try:
+            while True:
+                try:
+                    published = await self.run_once()
+                    backoff = self._idle
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("outbox relay: publishing failed; retrying")
+                    published = 0
+                    backoff = min(backoff * 2, 5.0)
+                if published:
+                    continue
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), backoff)
+        finally:
+            try:
+                await asyncio.shield(self._feed.release_lease(self.LEASE, self.holder))
+            except Exception:  # the lease simply expires
+                log.debug("outbox relay: lease not released", exc_info=True)
