@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from core.domain.events import OrderEvent
 from core.domain.model import Kind, Order
@@ -45,11 +45,22 @@ class Outbox(Protocol):
         """Queue events for relay; transactional: part of the unit of work's commit."""
 
 
+class RequestLog(Protocol):
+    """Results of requests already executed; transactional: part of the unit of work."""
+
+    async def recall(self, key: str) -> dict[str, Any] | None:
+        """The result recorded for key, or None."""
+
+    async def remember(self, key: str, result: dict[str, Any]) -> None:
+        """Record key's result (written on commit, with the change it describes)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless commit() was called."""
 
     orders: OrderRepository
     outbox: Outbox
+    requests: RequestLog
 
     async def __aenter__(self) -> Self: ...
 

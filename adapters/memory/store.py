@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from core.domain.errors import DuplicateKey, ResyncRequired
 from core.domain.events import OrderEvent
@@ -28,6 +28,7 @@ class MemoryOrderStore:
         self.documents: dict[str, dict[str, object]] = {}
         self.outbox: list[OrderEvent] = []
         self.published: set[int] = set()
+        self.requests: dict[str, dict[str, Any]] = {}
         self._leases: dict[str, tuple[str, float]] = {}
         self._lock = asyncio.Lock()
 
@@ -96,11 +97,24 @@ class _Outbox:
         self.staged.extend(events)
 
 
+class _RequestLog:
+    def __init__(self, store: MemoryOrderStore) -> None:
+        self.store = store
+        self.staged: dict[str, dict[str, Any]] = {}
+
+    async def recall(self, key: str) -> dict[str, Any] | None:
+        return self.store.requests.get(key)
+
+    async def remember(self, key: str, result: dict[str, Any]) -> None:
+        self.staged[key] = result
+
+
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryOrderStore) -> None:
         self._store = store
         self.orders = _Repo(store)
         self.outbox = _Outbox()
+        self.requests = _RequestLog(store)
 
     async def __aenter__(self) -> Self:
         return self
@@ -125,6 +139,7 @@ class MemoryUnitOfWork:
                     docs.pop(order_id, None)
                 else:
                     docs[order_id] = doc
+            self._store.requests.update(self.requests.staged)
             for event in self.outbox.staged:
                 self._store.outbox.append(replace(event, seq=len(self._store.outbox) + 1))
         self.orders.staged.clear()

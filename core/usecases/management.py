@@ -19,8 +19,10 @@ from core.domain.events import EventType
 from core.domain.feasibility import FeasibilityReport
 from core.domain.model import Caller, HistoryEntry, Kind, Order, Role
 from core.domain.query import OrderQuery, check_attributes
+from core.domain.snapshot import order_from_dict, order_to_dict
 from core.domain.states import State
 from core.ports import QueryPage, UnitOfWork, UnitOfWorkFactory
+from core.usecases.idempotency import REQUEST_KEY
 
 T = TypeVar("T")
 
@@ -63,6 +65,17 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+async def _recall(uow: UnitOfWork) -> dict[str, Any] | None:
+    key = REQUEST_KEY.get()
+    return None if key is None else await uow.requests.recall(key)
+
+
+async def _remember(uow: UnitOfWork, result: dict[str, Any]) -> None:
+    key = REQUEST_KEY.get()
+    if key is not None:
+        await uow.requests.remember(key, result)
 
 
 class OrderManagement:
@@ -121,7 +134,10 @@ class OrderManagement:
 
     async def create_order(self, caller: Caller, kind: Kind, value: Mapping[str, Any]) -> Order:
         async with self._uow() as uow:
+            if (prior := await _recall(uow)) is not None:
+                return order_from_dict(prior["order"])
             order = await self._create_in(uow, caller, kind, value)
+            await _remember(uow, {"order": order_to_dict(order)})
             await uow.commit()
         return order
 
@@ -132,6 +148,8 @@ class OrderManagement:
         if not values:
             raise IllegalArgument("no orders given")
         async with self._uow() as uow:
+            if (prior := await _recall(uow)) is not None:
+                return [order_from_dict(d) for d in prior["orders"]]
             out = []
             for i, value in enumerate(values):
                 try:
@@ -140,6 +158,7 @@ class OrderManagement:
                     e.message = f"order [{i}]: {e.message}"
                     e.args = (e.message,)
                     raise
+            await _remember(uow, {"orders": [order_to_dict(o) for o in out]})
             await uow.commit()
         return out
 
@@ -202,6 +221,8 @@ class OrderManagement:
         for attempt in range(attempts):
             try:
                 async with self._uow() as uow:
+                    if (prior := await _recall(uow)) is not None:
+                        return order_from_dict(prior["order"])
                     order = await self._load(uow, caller, kind, order_id)
                     read = order.version
                     if version is not None and version != read:
@@ -210,6 +231,7 @@ class OrderManagement:
                     if order.version != read:
                         await uow.orders.save(order, read)
                         await uow.outbox.append(order.take_events())
+                        await _remember(uow, {"order": order_to_dict(order)})
                         await uow.commit()
                     return order
             except ResyncRequired:
@@ -321,6 +343,8 @@ class OrderManagement:
         self, caller: Caller, kind: Kind | None, order_id: str, version: int | None = None
     ) -> None:
         async with self._uow() as uow:
+            if await _recall(uow) is not None:
+                return
             order = await self._load(uow, caller, kind, order_id)
             read = order.version
             if version is not None and version != read:
@@ -329,15 +353,20 @@ class OrderManagement:
             lifecycle.record_event(order, EventType.REMOVED, self._now(), caller.client_id)
             await uow.orders.remove(order, read)
             await uow.outbox.append(order.take_events())
+            await _remember(uow, {"removed": order.id})
             await uow.commit()
 
     # ------------------------------------------------------------ best effort
 
     async def _outcome(self, index: int, key: str | None, call: Callable[[], Awaitable[T]]) -> Outcome:
+        outer = REQUEST_KEY.get()
+        token = REQUEST_KEY.set(None if outer is None else f"{outer}#{index}")
         try:
             result = await call()
         except OrderError as e:
             return Outcome(index, key, error=e)
+        finally:
+            REQUEST_KEY.reset(token)
         order = result if isinstance(result, Order) else None
         return Outcome(index, key or (order.id if order else None), order=order)
 

@@ -1,0 +1,186 @@
+"""SqlaOrderStore: units of work, the order repository and the outbox on SQL."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sql import tables as t
+from adapters.sql.engine import is_sqlite, make_engine, naive_utc, utcnow
+from adapters.sql.feeds import SqlaDeliveryQueue, SqlaOutboxFeed, SqlaSubscriptions
+from adapters.sql.queries import run_query
+from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
+from core.domain.event_codec import event_to_dict
+from core.domain.events import OrderEvent
+from core.domain.model import Order
+from core.domain.query import OrderQuery
+from core.domain.snapshot import order_from_dict, order_to_dict
+from core.ports import QueryPage
+
+_INFRA = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError, TimeoutError)
+
+
+def _row(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "kind": order.kind.value,
+        "client_id": order.client_id,
+        "state": order.state.value,
+        "order_type": order.order_type,
+        "external_id": order.external_id,
+        "priority": order.priority.name.lower() if order.priority else None,
+        "order_date": naive_utc(order.order_date),
+        "requested_start_date": naive_utc(order.requested_start_date),
+        "requested_completion_date": naive_utc(order.requested_completion_date),
+        "completion_date": naive_utc(order.completion_date),
+        "version": order.version,
+        "document": order_to_dict(order),
+    }
+
+
+class SqlaOrderRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, order: Order) -> None:
+        # A failed insert spoils the transaction; that is fine: the unit of work
+        # that hits a duplicate key is abandoned whole.
+        try:
+            await self._conn.execute(t.orders.insert().values(**_row(order)))
+        except sa_exc.IntegrityError:
+            raise DuplicateKey(f"an order with id {order.id!r} exists") from None
+
+    async def get(self, order_id: str) -> Order | None:
+        doc = (
+            await self._conn.execute(sa.select(t.orders.c.document).where(t.orders.c.id == order_id))
+        ).scalar_one_or_none()
+        return None if doc is None else order_from_dict(doc)
+
+    async def save(self, order: Order, read_version: int) -> None:
+        row = _row(order)
+        del row["id"]
+        result = await self._conn.execute(
+            t.orders.update()
+            .where(t.orders.c.id == order.id, t.orders.c.version == read_version)
+            .values(**row)
+        )
+        if result.rowcount != 1:
+            raise ResyncRequired(f"order {order.id!r} changed since it was read")
+
+    async def remove(self, order: Order, read_version: int) -> None:
+        result = await self._conn.execute(
+            t.orders.delete().where(t.orders.c.id == order.id, t.orders.c.version == read_version)
+        )
+        if result.rowcount != 1:
+            raise ResyncRequired(f"order {order.id!r} changed since it was read")
+
+    async def query(self, query: OrderQuery, client_id: str | None) -> QueryPage:
+        docs, total = await run_query(self._conn, query, client_id)
+        return QueryPage([order_from_dict(d) for d in docs], total)
+
+
+class SqlaOutbox:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def append(self, events: Sequence[OrderEvent]) -> None:
+        if not events:
+            return
+        now = utcnow()
+        await self._conn.execute(
+            t.outbox.insert(),
+            [
+                {
+                    "event_id": e.event_id,
+                    "order_id": e.order_id,
+                    "event_type": e.type.value,
+                    "payload": event_to_dict(e),
+                    "created_at": now,
+                }
+                for e in events
+            ],
+        )
+
+
+class SqlaRequestLog:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def recall(self, key: str) -> dict[str, Any] | None:
+        result = await self._conn.execute(
+            sa.select(t.processed_requests.c.result).where(t.processed_requests.c.key == key)
+        )
+        value = result.scalar_one_or_none()
+        return None if value is None else dict(value)
+
+    async def remember(self, key: str, result: dict[str, Any]) -> None:
+        await self._conn.execute(
+            t.processed_requests.insert().values(key=key, result=result, created_at=utcnow())
+        )
+
+
+class SqlaUnitOfWork:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        try:
+            self._conn = await self._engine.connect()
+            await self._conn.begin()
+        except _INFRA as e:
+            raise Unavailable(f"database unavailable: {e}") from e
+        self.orders = SqlaOrderRepository(self._conn)
+        self.outbox = SqlaOutbox(self._conn)
+        self.requests = SqlaRequestLog(self._conn)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._conn is not None
+        with contextlib.suppress(*_INFRA):
+            await self._conn.close()  # rolls back anything not committed
+        if isinstance(exc, _INFRA) or (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated):
+            raise Unavailable(f"database unavailable: {exc}") from exc
+
+    async def commit(self) -> None:
+        assert self._conn is not None
+        try:
+            await self._conn.commit()
+        except sa_exc.IntegrityError as e:
+            raise DuplicateKey(f"duplicate key: {e.orig}") from e
+        except _INFRA as e:
+            raise Unavailable(f"database unavailable: {e}") from e
+
+
+class SqlaOrderStore(SqlaOutboxFeed, SqlaSubscriptions, SqlaDeliveryQueue):
+    """Everything the core and the profiles persist, on one engine.
+
+    Calling the store opens a unit of work (it is the UnitOfWorkFactory).
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size)
+        self.sqlite = is_sqlite(url)
+
+    def __call__(self) -> SqlaUnitOfWork:
+        return SqlaUnitOfWork(self.engine)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.engine.dispose()

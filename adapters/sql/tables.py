@@ -1,0 +1,113 @@
+"""The schema.  Orders are stored as their canonical document plus the
+scalar columns that queries filter and sort on, each indexed."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+Document = JSON().with_variant(JSONB(), "postgresql")
+Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("client_id", String(128), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("order_type", String(128), nullable=False),
+    Column("external_id", String(256)),
+    Column("priority", String(16)),
+    Column("order_date", DateTime()),
+    Column("requested_start_date", DateTime()),
+    Column("requested_completion_date", DateTime()),
+    Column("completion_date", DateTime()),
+    Column("version", Integer, nullable=False),
+    Column("document", Document, nullable=False),
+    Index("ix_orders_client_kind_date", "client_id", "kind", "order_date"),
+    Index("ix_orders_kind_state", "kind", "state"),
+    Index("ix_orders_external_id", "external_id"),
+    Index("ix_orders_order_date", "order_date"),
+    Index("ix_orders_requested_completion", "requested_completion_date"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("order_id", String(128), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("payload", Document, nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("published_at", DateTime()),
+    Index(
+        "ix_outbox_unpublished",
+        "seq",
+        postgresql_where=Column("published_at").is_(None),
+        sqlite_where=Column("published_at").is_(None),
+    ),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+processed_requests = Table(
+    "processed_requests",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("result", Document, nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+)
+
+hub_subscriptions = Table(
+    "hub_subscriptions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("callback", Text, nullable=False),
+    Column("client_id", String(128), nullable=False),
+    Column("kind", String(16)),
+    Column("query", Text),
+    Column("created_at", DateTime(), nullable=False),
+)
+
+hub_deliveries = Table(
+    "hub_deliveries",
+    metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column(
+        "subscription_id",
+        String(64),
+        ForeignKey("hub_subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_id", String(64), nullable=False),
+    Column("payload", Document, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(), nullable=False),
+    Column("last_error", Text),
+    UniqueConstraint("subscription_id", "event_id", name="uq_hub_delivery_event"),
+    Index("ix_hub_deliveries_pending", "status", "subscription_id", "id"),
+)

@@ -1,0 +1,1 @@
+"""Ordergate's composition root: settings, wiring, and the ``ordergate`` command."""

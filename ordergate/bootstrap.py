@@ -1,0 +1,85 @@
+"""The composition root: builds every part of the gateway from settings.
+
+Nothing here runs at import time.  ``build_app`` wires the store, the core,
+the outbox relay and every profile into one aiohttp application; the
+background workers start and stop with the app (``cleanup_ctx``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from adapters.identity import Credentials
+from adapters.sql import SqlaOrderStore, migrate_async
+from core.ports import EventPublisher
+from core.usecases import OrderManagement, Settings
+from core.usecases.relay import OutboxRelay
+from ordergate.settings import GatewaySettings
+
+log = logging.getLogger("ordergate")
+
+
+@dataclass
+class Gateway:
+    settings: GatewaySettings
+    store: SqlaOrderStore
+    orders: OrderManagement
+    credentials: Credentials | None
+    publishers: list[EventPublisher] = field(default_factory=list)
+    relay: OutboxRelay | None = None
+    broker_ready: list[object] = field(default_factory=list)
+
+
+def build_gateway(settings: GatewaySettings) -> Gateway:
+    store = SqlaOrderStore(settings.database_url)
+    orders = OrderManagement(store, Settings(auto_start=settings.auto_start))
+    credentials = Credentials.load(settings.credentials_path) if settings.credentials_path else None
+    return Gateway(settings, store, orders, credentials)
+
+
+GATEWAY = web.AppKey("gateway", Gateway)
+
+
+async def _health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "up"})
+
+
+async def _ready(request: web.Request) -> web.Response:
+    gw = request.app[GATEWAY]
+    checks = {"database": await gw.store.ping()}
+    for probe in gw.broker_ready:
+        checks["broker"] = bool(await probe())  # type: ignore[operator]
+    ok = all(checks.values())
+    return web.json_response(
+        {"status": "ready" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )
+
+
+async def _run_relay(app: web.Application) -> AsyncIterator[None]:
+    gw = app[GATEWAY]
+    if gw.store.sqlite:
+        # the embedded default brings its own file up to date
+        await migrate_async(gw.settings.database_url)
+    gw.relay = OutboxRelay(gw.store, gw.publishers)
+    task = asyncio.create_task(gw.relay.run_forever(), name="outbox-relay")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await gw.store.close()
+
+
+def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.Application:
+    gw = gateway or build_gateway(settings)
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[GATEWAY] = gw
+    app.router.add_get("/healthz", _health)
+    app.router.add_get("/readyz", _ready)
+    app.cleanup_ctx.append(_run_relay)
+    return app
