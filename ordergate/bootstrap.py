@@ -75,11 +75,34 @@ async def _run_relay(app: web.Application) -> AsyncIterator[None]:
     await gw.store.close()
 
 
+# Each profile is wired in its own function below.
+
+
+def _wire_rest(app: web.Application, gw: Gateway) -> None:
+    """REST profile (TMF622/641/652/697): routes, hub publisher and dispatcher."""
+
+
+def _wire_soap(app: web.Application, gw: Gateway) -> None:
+    """SOAP profile: /soap/OrderManagement."""
+
+
+def _wire_xml(app: web.Application, gw: Gateway) -> None:
+    """The shared XML vocabulary: GET /xml/ordermanagement.xsd."""
+
+
+def _wire_amqp(app: web.Application, gw: Gateway) -> None:
+    """XML-over-AMQP profile, when an AMQP URL is set: listener and event publisher."""
+
+
 def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.Application:
     gw = gateway or build_gateway(settings)
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[GATEWAY] = gw
     app.router.add_get("/healthz", _health)
     app.router.add_get("/readyz", _ready)
+    _wire_rest(app, gw)
+    _wire_soap(app, gw)
+    _wire_xml(app, gw)
+    _wire_amqp(app, gw)
     app.cleanup_ctx.append(_run_relay)
     return app

@@ -1,0 +1,64 @@
+"""The conformance driver contract: one scenario file, run through every profile.
+
+A driver carries canonical operations (the names of DESIGN §3) through one
+profile and reports what came back in canonical form, so the runner can
+compare profiles step by step.
+
+* ``operation``: a canonical operation name — ``createOrderByValue``,
+  ``createOrdersByValues``, ``tryCreateOrdersByValues``, ``checkOrderFeasibility``,
+  ``getOrderByKey``, ``getOrdersByKeys``, ``queryOrders``, ``setOrderByValue``,
+  ``trySetOrdersByValues``, ``startOrderByKey``, ``tryStartOrdersByKeys``,
+  ``suspendOrderByKey``, ``resumeOrderByKey``, ``abortOrderByKey``,
+  ``tryAbortOrdersByKeys``, ``removeOrderByKey``, ``tryRemoveOrdersByKeys``,
+  ``getOrderHistoryByKey``, ``changeOrderState``, ``changeOrderItemState``,
+  ``getOrderTypes``, ``getSupportedOptionalOperations``, ``getQueryTypes``,
+  ``getEventTypes``, ``makeOrderValue``.
+* ``args``: canonical arguments — ``kind`` (``productOrder`` ...), ``id``,
+  ``ids``, ``value`` / ``values`` (canonical order documents, see
+  ``core.domain.snapshot``), ``version``, ``state`` (canonical TMF state name),
+  ``itemId``, ``reason``, ``criteria`` (list of ``[path, op, [values]]``),
+  ``offset``, ``limit``, ``attributes``.
+* ``actor``: a scenario name — ``alice`` and ``bob`` are clients, ``noc`` is a
+  fulfiller, ``admin`` an admin.  Each driver maps actors to its profile's
+  credentials.
+
+A ``Reply`` holds either ``result`` (canonical: an order document, a list of
+documents, ``{"orders": [...], "total": n}`` for queries, a list of
+``{"index", "id", "order"|"error"}`` for best-effort forms, a feasibility report
+``{"feasible", "reasons", "items": [{"itemId", "feasible", "reasons"}]}``, a
+history list ``[{"fromState", "toState", "itemId", "actor", "reason"}]``) or
+``error``: a core error kind (``core.domain.errors``: ``illegalArgument``,
+``illegalAttributeValue``, ``illegalState``, ``objectNotFound``,
+``duplicateKey``, ``resyncRequired``, ``unsupportedOperation``,
+``permissionDenied``, ``remote``), as the profile reported it.
+
+``events(order_id)`` returns the events observed for that order so far, in
+order, each ``{"eventId", "type", "state", "previousState", "itemChanges"}``
+with canonical type names (``OrderCreate`` ...) and canonical states.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+ACTORS = {
+    "alice": ("client",),
+    "bob": ("client",),
+    "noc": ("fulfiller",),
+    "admin": ("admin", "client", "fulfiller"),
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    result: Any = None
+    error: str | None = None
+
+
+class Driver(Protocol):
+    name: str
+
+    async def call(self, actor: str, operation: str, args: dict[str, Any]) -> Reply: ...
+
+    async def events(self, order_id: str) -> list[dict[str, Any]]: ...
