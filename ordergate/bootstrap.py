@@ -61,18 +61,23 @@ async def _ready(request: web.Request) -> web.Response:
     )
 
 
-async def _run_relay(app: web.Application) -> AsyncIterator[None]:
+async def _open_store(app: web.Application) -> AsyncIterator[None]:
     gw = app[GATEWAY]
     if gw.store.sqlite:
         # the embedded default brings its own file up to date
         await migrate_async(gw.settings.database_url)
+    yield
+    await gw.store.close()
+
+
+async def _run_relay(app: web.Application) -> AsyncIterator[None]:
+    gw = app[GATEWAY]
     gw.relay = OutboxRelay(gw.store, gw.publishers)
     task = asyncio.create_task(gw.relay.run_forever(), name="outbox-relay")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    await gw.store.close()
 
 
 # Each profile is wired in its own function below.
@@ -100,6 +105,7 @@ def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.
     app[GATEWAY] = gw
     app.router.add_get("/healthz", _health)
     app.router.add_get("/readyz", _ready)
+    app.cleanup_ctx.append(_open_store)
     _wire_rest(app, gw)
     _wire_soap(app, gw)
     _wire_xml(app, gw)
