@@ -1,0 +1,156 @@
+"""``ordergate bench core``: the order-lifecycle core on SQLite and PostgreSQL.
+
+Measures, at a fixed concurrency, ``OrderManagement.create_order`` (two
+items, the OrderCreate event written to the outbox in the same transaction)
+and a full lifecycle (create, start, then the fulfiller completes both
+items: four transactions), and on PostgreSQL a raw asyncpg baseline that
+writes the same rows (see ``bench.raw_orders``).  Every database is created
+for the run and dropped at its end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from adapters.sql import SqlaOrderStore
+from bench.measure import Figures, best, machine_line, run_load, table, verdict
+from bench.raw_orders import create_raw, order_value, same_rows
+from bench.scratch import DEFAULT_PG_SERVER, asyncpg_dsn, scratch_postgres, scratch_sqlite
+from core.domain.model import Caller, Kind, Role
+from core.domain.states import State
+from core.usecases import OrderManagement
+
+CLIENT = Caller("bench-client")
+FULFILLER = Caller("bench-fulfiller", frozenset({Role.FULFILLER}))
+CREATE_TARGET = 0.60
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="ordergate bench core", description=__doc__.split("\n\n")[0])
+    p.add_argument("--orders", type=int, default=2000, help="orders per measured run (default 2000)")
+    p.add_argument("--concurrency", type=int, default=32, help="concurrent callers (default 32)")
+    p.add_argument("--pg-url", default=DEFAULT_PG_SERVER, help="PostgreSQL server to create the database on")
+    p.add_argument("--sqlite-dir", default=None, help="where the SQLite file goes (default: system temp)")
+    p.add_argument("--only", choices=["sqlite", "postgres"], help="measure one backend only")
+    p.add_argument("--rounds", type=int, default=2, help="alternating core/raw create runs; best counts")
+    args = p.parse_args(argv)
+    if args.orders < 1 or args.concurrency < 1 or args.rounds < 1:
+        p.error("--orders, --concurrency and --rounds must be at least 1")
+    return args
+
+
+async def _create(om: OrderManagement, i: int) -> str:
+    order = await om.create_order(CLIENT, Kind.SERVICE, order_value(i))
+    if order.state is not State.ACKNOWLEDGED:
+        raise RuntimeError(f"order {order.id} was {order.state.value}, not acknowledged")
+    return order.id
+
+
+async def _lifecycle(om: OrderManagement, i: int) -> None:
+    order_id = await _create(om, i)
+    await om.start_order(CLIENT, Kind.SERVICE, order_id)
+    await om.change_order_item_state(FULFILLER, Kind.SERVICE, order_id, "1", State.COMPLETED)
+    done = await om.change_order_item_state(FULFILLER, Kind.SERVICE, order_id, "2", State.COMPLETED)
+    if done.state is not State.COMPLETED:
+        raise RuntimeError(f"order {order_id} ended {done.state.value}, not completed")
+
+
+Operation = Callable[[int], Awaitable[object]]
+
+
+class Runner:
+    """Numbers orders across runs so every order value is distinct, and warms each operation up."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.orders = args.orders
+        self.concurrency = args.concurrency
+        self.warmup = max(args.concurrency, min(200, args.orders // 5))
+        self._next = 0
+
+    async def measure(self, backend: str, name: str, operation: Operation, warm: bool = True) -> Figures:
+        if warm:
+            await self._run(self.warmup, operation)
+        seconds, latencies = await self._run(self.orders, operation)
+        return Figures(backend, name, self.orders, seconds, latencies)
+
+    async def _run(self, count: int, operation: Operation) -> tuple[float, list[float]]:
+        first, self._next = self._next, self._next + count
+        return await run_load(count, self.concurrency, lambda i: operation(first + i))
+
+
+async def bench_sqlite(args: argparse.Namespace, runner: Runner) -> list[Figures]:
+    async with scratch_sqlite(args.sqlite_dir) as url:
+        store = SqlaOrderStore(url)
+        try:
+            om = OrderManagement(store)
+            create = await runner.measure("sqlite", "create", lambda i: _create(om, i))
+            lifecycle = await runner.measure("sqlite", "lifecycle (4 tx)", lambda i: _lifecycle(om, i))
+        finally:
+            await store.close()
+    return [create, lifecycle]
+
+
+async def bench_postgres(args: argparse.Namespace, runner: Runner) -> list[Figures]:
+    async with scratch_postgres(args.pg_url) as url:
+        store = SqlaOrderStore(url, pool_size=args.concurrency)
+        pool = await asyncpg.create_pool(
+            asyncpg_dsn(url), min_size=args.concurrency, max_size=args.concurrency
+        )
+        try:
+            om = OrderManagement(store)
+            mismatch = await same_rows(
+                pool, await _create(om, 0), await create_raw(pool, CLIENT.client_id, order_value(0))
+            )
+            if mismatch:
+                raise RuntimeError(mismatch)
+            raw_runs, core_runs = [], []
+
+            def raw_op(i: int) -> Awaitable[str]:
+                return create_raw(pool, CLIENT.client_id, order_value(i))
+
+            def core_op(i: int) -> Awaitable[str]:
+                return _create(om, i)
+
+            for r in range(args.rounds):
+                raw_runs.append(await runner.measure("postgres", "raw asyncpg create", raw_op, warm=r == 0))
+                core_runs.append(await runner.measure("postgres", "create", core_op, warm=r == 0))
+            raw, create = best(raw_runs), best(core_runs)
+            create.baseline = raw
+            lifecycle = await runner.measure("postgres", "lifecycle (4 tx)", lambda i: _lifecycle(om, i))
+        finally:
+            await pool.close()
+            await store.close()
+    return [raw, create, lifecycle]
+
+
+async def run(args: argparse.Namespace) -> list[Figures]:
+    runner = Runner(args)
+    rows: list[Figures] = []
+    if args.only in (None, "sqlite"):
+        rows += await bench_sqlite(args, runner)
+    if args.only in (None, "postgres"):
+        rows += await bench_postgres(args, runner)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    rows = asyncio.run(run(args))
+    print(
+        f"ordergate bench core: {args.orders} orders per run, concurrency {args.concurrency}, "
+        f"best of {args.rounds} alternating create runs; {machine_line()}"
+    )
+    print(table(rows))
+    created = [f for f in rows if f.operation == "create" and f.baseline is not None]
+    for f in created:
+        print(verdict(f, CREATE_TARGET, f"{f.backend} create"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Closed-loop load at a fixed concurrency, and the figures every benchmark prints.
+
+A fixed number of workers each run one operation after the other until the
+planned count is done, so throughput is orders per wall-clock second and each
+latency is one operation as its caller saw it (queueing included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import platform
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+@dataclass
+class Figures:
+    """One measured run: how many orders, how long, and each order's latency."""
+
+    backend: str
+    operation: str
+    count: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    baseline: Figures | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds > 0 else 0.0
+
+    def percentile_ms(self, p: float) -> float:
+        """Nearest-rank percentile, in milliseconds."""
+        if not self.latencies:
+            return math.nan
+        ordered = sorted(self.latencies)
+        rank = max(1, math.ceil(p / 100 * len(ordered)))
+        return ordered[rank - 1] * 1000
+
+    @property
+    def ratio(self) -> float | None:
+        return None if self.baseline is None or not self.baseline.rate else self.rate / self.baseline.rate
+
+
+async def run_load(
+    count: int, concurrency: int, operation: Callable[[int], Awaitable[object]]
+) -> tuple[float, list[float]]:
+    """Run ``operation(i)`` for i in 0..count-1 on ``concurrency`` workers; (seconds, latencies)."""
+    pending = iter(range(count))
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        # the workers share one iterator: each index is taken exactly once
+        for i in pending:
+            started = time.perf_counter()
+            await operation(i)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, count)))))
+    return time.perf_counter() - started, latencies
+
+
+def best(runs: Sequence[Figures]) -> Figures:
+    """The fastest of repeated runs: on a shared machine, slower runs mostly measure the neighbours."""
+    return max(runs, key=lambda f: f.rate)
+
+
+def machine_line() -> str:
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()} on {platform.system()}"
+    )
+
+
+def table(rows: Sequence[Figures]) -> str:
+    header = (
+        f"{'backend':<10} {'operation':<22} {'orders':>7} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}  vs raw"
+    )
+    lines = [header, "-" * len(header)]
+    for f in rows:
+        ratio = "-" if f.ratio is None else f"{f.ratio:.0%}"
+        lines.append(
+            f"{f.backend:<10} {f.operation:<22} {f.count:>7} {f.rate:>9.1f} "
+            f"{f.percentile_ms(50):>8.1f} {f.percentile_ms(99):>8.1f}  {ratio:>6}"
+        )
+    return "\n".join(lines)
+
+
+def verdict(figures: Figures, target: float, what: str) -> str:
+    ratio = figures.ratio
+    if ratio is None:
+        return f"{what}: no baseline measured"
+    met = "met" if ratio >= target else "NOT met"
+    return f"{what}: {ratio:.0%} of the raw baseline (target {target:.0%}): {met}"
