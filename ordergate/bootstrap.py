@@ -93,6 +93,14 @@ def _wire_soap(app: web.Application, gw: Gateway) -> None:
 
 def _wire_xml(app: web.Application, gw: Gateway) -> None:
     """The shared XML vocabulary: GET /xml/ordermanagement.xsd."""
+    from adapters.xml import xsd_bytes
+
+    body = xsd_bytes()
+
+    async def schema(_request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/xml")
+
+    app.router.add_get("/xml/ordermanagement.xsd", schema)
 
 
 def _wire_amqp(app: web.Application, gw: Gateway) -> None:

@@ -166,7 +166,7 @@ class OrderManagement:
         self, caller: Caller, kind: Kind, values: Sequence[Mapping[str, Any]]
     ) -> list[Outcome]:
         return [
-            await self._outcome(i, None, lambda v=v: self.create_order(caller, kind, v))  # type: ignore[misc]
+            await self.attempt(i, None, lambda v=v: self.create_order(caller, kind, v))  # type: ignore[misc]
             for i, v in enumerate(values)
         ]
 
@@ -358,7 +358,8 @@ class OrderManagement:
 
     # ------------------------------------------------------------ best effort
 
-    async def _outcome(self, index: int, key: str | None, call: Callable[[], Awaitable[T]]) -> Outcome:
+    async def attempt(self, index: int, key: str | None, call: Callable[[], Awaitable[T]]) -> Outcome:
+        """Run one element of a best-effort bulk call in its own transaction."""
         outer = REQUEST_KEY.get()
         token = REQUEST_KEY.set(None if outer is None else f"{outer}#{index}")
         try:
@@ -374,4 +375,4 @@ class OrderManagement:
         self, keys: Sequence[str], call: Callable[[str], Awaitable[object]]
     ) -> list[Outcome]:
         """Best effort: one outcome per key, in input order, each in its own transaction."""
-        return [await self._outcome(i, k, lambda k=k: call(k)) for i, k in enumerate(keys)]  # type: ignore[misc]
+        return [await self.attempt(i, k, lambda k=k: call(k)) for i, k in enumerate(keys)]  # type: ignore[misc]

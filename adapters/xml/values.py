@@ -1,0 +1,193 @@
+"""XML -> canonical: order values, items, query templates and filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from adapters.xml.codec import (
+    VALUE_ELEMENTS,
+    child,
+    children,
+    key_from,
+    local,
+    priority_from_xml,
+    state_from_xml,
+    text_of,
+)
+from core.domain.errors import IllegalArgument, IllegalAttributeValue
+from core.domain.model import Kind
+from core.domain.query import Criterion, Op, OrderQuery, SortKey
+
+_SIMPLE = (
+    "orderType",
+    "externalId",
+    "stateReason",
+    "clientId",
+    "description",
+    "category",
+    "orderDate",
+    "requestedStartDate",
+    "requestedCompletionDate",
+    "expectedCompletionDate",
+    "startDate",
+    "completionDate",
+    "cancellationDate",
+    "cancellationReason",
+)
+_BOOL = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _int(raw: str | None, attribute: str) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise IllegalAttributeValue(attribute, f"{raw!r} is not an integer") from None
+
+
+def _item(el: etree._Element) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": text_of(el, "id"), "action": text_of(el, "action")}
+    if (state := text_of(el, "state")) is not None:
+        item["state"] = state_from_xml(state)
+    if (reason := text_of(el, "stateReason")) is not None:
+        item["stateReason"] = reason
+    if (quantity := _int(text_of(el, "quantity"), "quantity")) is not None:
+        item["quantity"] = quantity
+    entity_el = child(el, "entity")
+    if entity_el is not None:
+        entity: dict[str, Any] = {}
+        if (eid := text_of(entity_el, "id")) is not None:
+            entity["id"] = eid
+        spec = child(entity_el, "specification")
+        if spec is not None:
+            entity["specification"] = {k: v for k in ("id", "name") if (v := text_of(spec, k)) is not None}
+        chars = {
+            text_of(c, "name") or "": text_of(c, "value") or "" for c in children(entity_el, "characteristic")
+        }
+        if chars:
+            entity["characteristics"] = chars
+        item["entity"] = entity
+    rels = [
+        {"type": text_of(r, "type"), "itemId": text_of(r, "itemId")} for r in children(el, "relationship")
+    ]
+    if rels:
+        item["relationships"] = rels
+    if (ponr := text_of(el, "pointOfNoReturn")) is not None:
+        item["pointOfNoReturn"] = _BOOL.get(ponr.strip(), False)
+    return item
+
+
+def _entries(
+    el: etree._Element, wrapper: str, name: str, fields: tuple[str, ...]
+) -> list[dict[str, Any]] | None:
+    w = child(el, wrapper)
+    if w is None:
+        return None
+    return [{f: v for f in fields if (v := text_of(e, f)) is not None} for e in children(w, name)]
+
+
+def order_value(el: etree._Element) -> tuple[Kind, str | None, int | None, dict[str, Any]]:
+    """(kind, id or None, version or None, the other present elements as a canonical value)."""
+    kind = VALUE_ELEMENTS.get(local(el))
+    if kind is None:
+        raise IllegalArgument(f"{local(el)} is not an order value")
+    order_id = None
+    key = child(el, "key")
+    if key is not None:
+        key_kind, order_id = key_from(key)
+        if key_kind is not kind:
+            raise IllegalArgument(f"a {local(el)} cannot carry a {key_kind.value} key")
+    value: dict[str, Any] = {}
+    for name in _SIMPLE:
+        if (text := text_of(el, name)) is not None:
+            value[name] = text
+    if (state := text_of(el, "state")) is not None:
+        value["state"] = state_from_xml(state)
+    if (priority := text_of(el, "priority")) is not None:
+        value["priority"] = priority_from_xml(priority)
+    for wrapper, name, fields in (
+        ("notes", "note", ("text", "author", "date")),
+        ("relatedParties", "relatedParty", ("id", "role", "name")),
+        ("relationships", "relationship", ("type", "orderId")),
+    ):
+        entries = _entries(el, wrapper, name, fields)
+        if entries is not None:
+            value[wrapper] = entries
+    items = child(el, "items")
+    if items is not None:
+        value["items"] = [_item(i) for i in children(items, "item")]
+    return kind, order_id, _int(text_of(el, "version"), "version"), value
+
+
+def value_elements(parent: etree._Element) -> list[etree._Element]:
+    return [c for c in parent if local(c) in VALUE_ELEMENTS]
+
+
+# ------------------------------------------------------------------ queries
+
+_STATE_PATHS = {"state", "items.state"}
+
+
+def _criterion(el: etree._Element) -> Criterion:
+    path = text_of(el, "attribute") or ""
+    try:
+        op = Op(text_of(el, "operator") or "eq")
+    except ValueError:
+        raise IllegalArgument(f"unknown operator {text_of(el, 'operator')!r}") from None
+    values = [v.text or "" for v in children(el, "value")]
+    if path in _STATE_PATHS:
+        values = [state_from_xml(v) for v in values]
+    if path == "priority":
+        values = [priority_from_xml(v) for v in values]
+    return Criterion(path, op, tuple(values))
+
+
+def _template(el: etree._Element) -> list[Criterion]:
+    criteria = []
+    key = child(el, "key")
+    if key is not None and text_of(key, "primaryKey"):
+        criteria.append(Criterion("id", Op.EQ, (text_of(key, "primaryKey") or "",)))
+    for name in (
+        "orderType",
+        "externalId",
+        "clientId",
+        "description",
+        "category",
+        "orderDate",
+        "requestedStartDate",
+        "requestedCompletionDate",
+    ):
+        if (text := text_of(el, name)) is not None:
+            criteria.append(Criterion(name, Op.EQ, (text,)))
+    if (state := text_of(el, "state")) is not None:
+        criteria.append(Criterion("state", Op.EQ, (state_from_xml(state),)))
+    if (priority := text_of(el, "priority")) is not None:
+        criteria.append(Criterion("priority", Op.EQ, (priority_from_xml(priority),)))
+    return criteria
+
+
+def order_query(
+    query: etree._Element, attributes: tuple[str, ...] | None, offset: int, limit: int | None
+) -> OrderQuery:
+    kind_text = text_of(query, "kind")
+    template = child(query, "template")
+    criteria = (
+        _template(template) if template is not None else [_criterion(f) for f in children(query, "filter")]
+    )
+    sort = tuple(
+        SortKey(
+            text_of(s, "attribute") or "", _BOOL.get((text_of(s, "descending") or "false").strip(), False)
+        )
+        for s in children(query, "sort")
+    )
+    return OrderQuery(
+        kind=Kind.parse(kind_text) if kind_text else None,
+        criteria=tuple(criteria),
+        sort=sort,
+        offset=offset,
+        limit=limit,
+        attributes=attributes,
+    )
