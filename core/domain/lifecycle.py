@@ -198,8 +198,15 @@ def _auto_deny_past_point_of_no_return(order: Order, who: str, now: datetime) ->
 def run_order_operation(
     order: Order, operation: str, caller: Caller, now: datetime, reason: str | None = None
 ) -> None:
-    """Apply a named order operation (start, suspend, cancel, reject ...)."""
+    """Apply a named order operation (start, suspend, cancel, reject ...).
+
+    An operation whose target is the order's current state (start an order
+    already in progress, cancel a cancelled one) is a no-op, as a transition
+    request by target state is: both forms must give the same answer."""
     _check_actor(caller, operation)
+    mine = set(actors_of(caller))
+    if any(t.target == order.state for t in ORDER_TRANSITIONS if t.operation == operation and t.actor in mine):
+        return
     t = _find(order, operation)
     if operation == "acceptCancellation":
         blocking = [i.id for i in order.items if i.point_of_no_return and i.state.is_open]
