@@ -342,6 +342,7 @@ class OrderManagement:
     async def remove_order(
         self, caller: Caller, kind: Kind | None, order_id: str, version: int | None = None
     ) -> None:
+        caller.require(Role.CLIENT)  # a client operation (DESIGN §3): fulfillers do not remove orders
         async with self._uow() as uow:
             if await _recall(uow) is not None:
                 return
