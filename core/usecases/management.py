@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from core.domain import changes, feasibility, lifecycle
@@ -72,10 +73,15 @@ async def _recall(uow: UnitOfWork) -> dict[str, Any] | None:
     return None if key is None else await uow.requests.recall(key)
 
 
-async def _remember(uow: UnitOfWork, result: dict[str, Any]) -> None:
+async def _remember(uow: UnitOfWork, result: Callable[[], dict[str, Any]]) -> None:
+    """Record the result for a redelivered request; built only when there is a request key."""
     key = REQUEST_KEY.get()
     if key is not None:
-        await uow.requests.remember(key, result)
+        await uow.requests.remember(key, result())
+
+
+def _order_result(order: Order) -> dict[str, Any]:
+    return {"order": order_to_dict(order)}
 
 
 class OrderManagement:
@@ -137,7 +143,7 @@ class OrderManagement:
             if (prior := await _recall(uow)) is not None:
                 return order_from_dict(prior["order"])
             order = await self._create_in(uow, caller, kind, value)
-            await _remember(uow, {"order": order_to_dict(order)})
+            await _remember(uow, partial(_order_result, order))
             await uow.commit()
         return order
 
@@ -158,7 +164,7 @@ class OrderManagement:
                     e.message = f"order [{i}]: {e.message}"
                     e.args = (e.message,)
                     raise
-            await _remember(uow, {"orders": [order_to_dict(o) for o in out]})
+            await _remember(uow, lambda: {"orders": [order_to_dict(o) for o in out]})
             await uow.commit()
         return out
 
@@ -231,7 +237,7 @@ class OrderManagement:
                     if order.version != read:
                         await uow.orders.save(order, read)
                         await uow.outbox.append(order.take_events())
-                        await _remember(uow, {"order": order_to_dict(order)})
+                        await _remember(uow, partial(_order_result, order))
                         await uow.commit()
                     return order
             except ResyncRequired:
@@ -354,7 +360,7 @@ class OrderManagement:
             lifecycle.record_event(order, EventType.REMOVED, self._now(), caller.client_id)
             await uow.orders.remove(order, read)
             await uow.outbox.append(order.take_events())
-            await _remember(uow, {"removed": order.id})
+            await _remember(uow, lambda: {"removed": order.id})
             await uow.commit()
 
     # ------------------------------------------------------------ best effort
