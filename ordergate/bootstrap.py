@@ -85,6 +85,15 @@ async def _run_relay(app: web.Application) -> AsyncIterator[None]:
 
 def _wire_rest(app: web.Application, gw: Gateway) -> None:
     """REST profile (TMF622/641/652/697): routes, hub publisher and dispatcher."""
+    from adapters.rest import RestSettings, setup_rest
+
+    settings = RestSettings.from_extra(gw.settings.extra)
+    host = "127.0.0.1" if gw.settings.host in ("0.0.0.0", "::", "") else gw.settings.host
+    profile = setup_rest(
+        app, gw.orders, gw.store, gw.credentials, settings, f"http://{host}:{gw.settings.port}"
+    )
+    gw.publishers.append(profile.publisher)
+    app.cleanup_ctx.append(profile.run_dispatcher)
 
 
 def _wire_soap(app: web.Application, gw: Gateway) -> None:

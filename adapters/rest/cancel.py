@@ -1,0 +1,211 @@
+"""Cancel task resources: ``{base}/cancel{Kind}Order`` over the core's abort.
+
+A cancel task is not stored anywhere of its own: it *is* the order's cancel
+request, found in the order's history.  Its id is ``<orderId>~<position>``
+(the position of the cancel in the history) and its state is read from what
+the history says happened after it:
+
+=============================================  ======================================
+order history after the cancel                 task state
+=============================================  ======================================
+cancelled (directly, or after roll-back)       done
+cancellation denied (by a fulfiller or the     terminatedWithError (reason given)
+core: an item past its point of no return)
+pendingCancellation                            inProgress
+assessingCancellation                          acknowledged (TMF622) / accepted (others)
+=============================================  ======================================
+
+A refused cancel (illegal state) is a 409 and leaves no task.  Removing an
+order removes its tasks with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from adapters.rest.auth import CALLER
+from adapters.rest.body import if_match, read_json
+from adapters.rest.errors import RestError
+from adapters.rest.resources import base_url, only_parameters
+from adapters.rest.settings import RestSettings
+from adapters.rest.vocabulary import META, TmfKind
+from core.domain.errors import IllegalArgument, IllegalAttributeValue, ObjectNotFound
+from core.domain.model import Caller, HistoryEntry, Kind, Order
+from core.domain.query import OrderQuery, SortKey
+from core.domain.snapshot import iso, parse_date
+from core.domain.states import State
+from core.usecases import OrderManagement
+
+SEPARATOR = "~"
+_CLOCK_SKEW = timedelta(minutes=5)
+_SCAN_PAGE = 500
+
+
+def task_id(order_id: str, position: int) -> str:
+    return f"{order_id}{SEPARATOR}{position}"
+
+
+def split_task_id(raw: str) -> tuple[str, int]:
+    order_id, sep, position = raw.rpartition(SEPARATOR)
+    if not sep or not order_id or not position.isdigit():
+        raise ObjectNotFound(f"no cancel task {raw!r}")
+    return order_id, int(position)
+
+
+def cancel_positions(order: Order) -> list[int]:
+    return [i for i, h in enumerate(order.history) if h.item_id is None and h.operation == "cancel"]
+
+
+def task_outcome(tk: TmfKind, history: list[HistoryEntry], position: int) -> tuple[str, HistoryEntry | None]:
+    """(TMF task state, the history entry that decided it, if any)."""
+    state = tk.task_received_state
+    for entry in history[position:]:
+        if entry.item_id is not None:
+            continue
+        if entry.to_state is State.CANCELLED:
+            return "done", entry
+        if entry.operation == "denyCancellation":
+            return "terminatedWithError", entry
+        if entry.to_state is State.PENDING_CANCELLATION:
+            state = "inProgress"
+    return state, None
+
+
+class CancelResource:
+    def __init__(self, tk: TmfKind, orders: OrderManagement, settings: RestSettings) -> None:
+        self.tk = tk
+        self.orders = orders
+        self.settings = settings
+
+    def routes(self) -> list[web.RouteDef]:
+        path = f"{self.tk.base_path}/{self.tk.cancel_resource}"
+        return [web.post(path, self.create), web.get(path, self.list), web.get(path + "/{id}", self.retrieve)]
+
+    def render(self, request: web.Request, order: Order, position: int) -> dict[str, Any]:
+        base = base_url(request, self.settings)
+        request_entry = order.history[position]
+        state, decided = task_outcome(self.tk, order.history, position)
+        tid = task_id(order.id, position)
+        out: dict[str, Any] = {
+            "id": tid,
+            "href": f"{base}{self.tk.base_path}/{self.tk.cancel_resource}/{tid}",
+            "@type": self.tk.cancel_type,
+            "@baseType": "CancelOrder",
+            "state": state,
+            self.tk.resource: {
+                "id": order.id,
+                "href": f"{base}{self.tk.collection_path}/{order.id}",
+                "@referredType": self.tk.type_name,
+            },
+        }
+        if request_entry.reason is not None:
+            out["cancellationReason"] = request_entry.reason
+        if state == "done" and decided is not None:
+            out["effectiveCancellationDate"] = iso(decided.at)
+        if state == "terminatedWithError" and decided is not None and decided.reason:
+            out["stateReason"] = decided.reason
+            if self.tk.kind is Kind.SERVICE:  # TMF641 has a place for it
+                out["errorMessage"] = {"code": "cancellationDenied", "reason": decided.reason}
+        return out
+
+    def parse(self, body: Any) -> tuple[str, str | None]:
+        if not isinstance(body, Mapping):
+            raise IllegalArgument(f"a {self.tk.cancel_resource} body must be a JSON object")
+        extra = sorted(
+            set(body) - META - {"@type", self.tk.resource, "cancellationReason", "requestedCancellationDate"}
+        )
+        if extra:
+            raise IllegalArgument(f"unsupported attribute(s): {', '.join(extra)}")
+        ref = body.get(self.tk.resource)
+        order_id = ref.get("id") if isinstance(ref, Mapping) else None
+        if not isinstance(order_id, str) or not order_id:
+            raise IllegalAttributeValue(f"{self.tk.resource}.id", "is required")
+        reason = body.get("cancellationReason")
+        if reason is not None and not isinstance(reason, str):
+            raise IllegalAttributeValue("cancellationReason", "must be a string")
+        requested = parse_date(body.get("requestedCancellationDate"), "requestedCancellationDate")
+        if requested is not None and requested > datetime.now(UTC) + _CLOCK_SKEW:
+            raise IllegalAttributeValue(
+                "requestedCancellationDate", "scheduled cancellation is not supported"
+            )
+        return order_id, reason
+
+    async def cancel(self, request: web.Request, body: Any) -> dict[str, Any]:
+        order_id, reason = self.parse(body)
+        order = await self.orders.abort_order(
+            request[CALLER], self.tk.kind, order_id, reason, if_match(request)
+        )
+        return self.render(request, order, cancel_positions(order)[-1])
+
+    async def create(self, request: web.Request) -> web.Response:
+        only_parameters(request, ())
+        task = await self.cancel(request, await read_json(request))
+        return web.json_response(task, status=201, headers={"Location": task["href"]})
+
+    async def retrieve(self, request: web.Request) -> web.Response:
+        only_parameters(request, {"fields"})
+        order_id, position = split_task_id(request.match_info["id"])
+        order = await self.orders.get_order(request[CALLER], self.tk.kind, order_id)
+        if position not in cancel_positions(order):
+            raise ObjectNotFound(f"no cancel task {request.match_info['id']!r}")
+        return web.json_response(_select(self.render(request, order, position), request.query.get("fields")))
+
+    async def list(self, request: web.Request) -> web.Response:
+        only_parameters(request, {"fields", "offset", "limit", "state", f"{self.tk.resource}.id"})
+        states = _split(request.query.get("state"))
+        offset, limit = _int(request, "offset", 0), _int(request, "limit", self.settings.default_limit)
+        tasks = []
+        async for order in self._orders(request[CALLER], _split(request.query.get(f"{self.tk.resource}.id"))):
+            for position in cancel_positions(order):
+                task = self.render(request, order, position)
+                if not states or task["state"] in states:
+                    tasks.append(task)
+        end = offset + min(limit, self.settings.max_limit)
+        page = [_select(t, request.query.get("fields")) for t in tasks[offset:end]]
+        return web.json_response(
+            page, headers={"X-Total-Count": str(len(tasks)), "X-Result-Count": str(len(page))}
+        )
+
+    async def _orders(self, caller: Caller, order_ids: set[str]) -> AsyncIterator[Order]:
+        """The caller's orders of this kind (only the named ones, when given), oldest first."""
+        if order_ids:
+            for order_id in sorted(order_ids):
+                try:
+                    yield await self.orders.get_order(caller, self.tk.kind, order_id)
+                except ObjectNotFound:
+                    continue
+            return
+        offset = 0
+        sort = (SortKey("orderDate"), SortKey("id"))
+        while True:
+            query = OrderQuery(kind=self.tk.kind, sort=sort, offset=offset, limit=_SCAN_PAGE)
+            page = await self.orders.query_orders(caller, query)
+            for order in page.orders:
+                yield order
+            offset += len(page.orders)
+            if not page.orders or offset >= page.total:
+                return
+
+
+def _split(raw: str | None) -> set[str]:
+    return set() if not raw else set(raw.split(","))
+
+
+def _int(request: web.Request, name: str, default: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise RestError(400, f"{name} must be a non-negative integer")
+    return int(raw)
+
+
+def _select(task: dict[str, Any], fields: str | None) -> dict[str, Any]:
+    if fields is None:
+        return task
+    keep = set(_split(fields)) | {"id", "href", "@type", "@baseType"}
+    return {k: v for k, v in task.items() if k in keep}
