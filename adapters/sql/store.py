@@ -25,6 +25,16 @@ from core.ports import QueryPage
 
 _INFRA = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError, TimeoutError)
 
+# Statements are built once and run with their parameters apart, so SQLAlchemy
+# reuses their compiled form; building one per call (``.values(**row)``) cost
+# more than the rest of an order's creation together.
+_INSERT_ORDER = t.orders.insert()
+_SELECT_DOCUMENT = sa.select(t.orders.c.document).where(t.orders.c.id == sa.bindparam("key"))
+_UPDATE_ORDER = t.orders.update().where(
+    t.orders.c.id == sa.bindparam("key"), t.orders.c.version == sa.bindparam("read_version")
+)
+_INSERT_EVENT = t.outbox.insert().inline()  # nobody reads the new seq: no RETURNING
+
 
 def _row(order: Order) -> dict[str, Any]:
     return {
@@ -52,23 +62,19 @@ class SqlaOrderRepository:
         # A failed insert spoils the transaction; that is fine: the unit of work
         # that hits a duplicate key is abandoned whole.
         try:
-            await self._conn.execute(t.orders.insert().values(**_row(order)))
+            await self._conn.execute(_INSERT_ORDER, _row(order))
         except sa_exc.IntegrityError:
             raise DuplicateKey(f"an order with id {order.id!r} exists") from None
 
     async def get(self, order_id: str) -> Order | None:
-        doc = (
-            await self._conn.execute(sa.select(t.orders.c.document).where(t.orders.c.id == order_id))
-        ).scalar_one_or_none()
+        doc = (await self._conn.execute(_SELECT_DOCUMENT, {"key": order_id})).scalar_one_or_none()
         return None if doc is None else order_from_dict(doc)
 
     async def save(self, order: Order, read_version: int) -> None:
         row = _row(order)
         del row["id"]
         result = await self._conn.execute(
-            t.orders.update()
-            .where(t.orders.c.id == order.id, t.orders.c.version == read_version)
-            .values(**row)
+            _UPDATE_ORDER, {**row, "key": order.id, "read_version": read_version}
         )
         if result.rowcount != 1:
             raise ResyncRequired(f"order {order.id!r} changed since it was read")
@@ -93,19 +99,18 @@ class SqlaOutbox:
         if not events:
             return
         now = utcnow()
-        await self._conn.execute(
-            t.outbox.insert(),
-            [
-                {
-                    "event_id": e.event_id,
-                    "order_id": e.order_id,
-                    "event_type": e.type.value,
-                    "payload": event_to_dict(e),
-                    "created_at": now,
-                }
-                for e in events
-            ],
-        )
+        rows = [
+            {
+                "event_id": e.event_id,
+                "order_id": e.order_id,
+                "event_type": e.type.value,
+                "payload": event_to_dict(e),
+                "created_at": now,
+            }
+            for e in events
+        ]
+        # one row is the common case: a plain execute, not the executemany path
+        await self._conn.execute(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
 
 
 class SqlaRequestLog:
