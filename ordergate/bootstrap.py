@@ -97,7 +97,13 @@ def _wire_rest(app: web.Application, gw: Gateway) -> None:
 
 
 def _wire_soap(app: web.Application, gw: Gateway) -> None:
-    """SOAP profile: /soap/OrderManagement."""
+    """SOAP profile: /soap/OrderManagement (POST envelopes, GET ?wsdl)."""
+    from adapters.soap import setup_soap
+
+    # optional tuning, e.g. for benchmarks: settings.extra["soap_offload_bytes"] = "1048576"
+    extra = gw.settings.extra
+    tuning = {k: int(extra[f"soap_{k}"]) for k in ("max_in_flight", "offload_bytes") if f"soap_{k}" in extra}
+    setup_soap(app, gw.orders, gw.credentials, gw.settings.max_body_bytes, **tuning)
 
 
 def _wire_xml(app: web.Application, gw: Gateway) -> None:
