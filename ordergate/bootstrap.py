@@ -120,6 +120,25 @@ def _wire_xml(app: web.Application, gw: Gateway) -> None:
 
 def _wire_amqp(app: web.Application, gw: Gateway) -> None:
     """XML-over-AMQP profile, when an AMQP URL is set: listener and event publisher."""
+    s, url = gw.settings, gw.settings.amqp_url
+    if not url:
+        return
+    from adapters.amqp import AmqpProfile, AmqpSettings
+
+    profile = AmqpProfile(
+        AmqpSettings(
+            url=url,
+            prefetch=s.amqp_prefetch,
+            concurrency=s.amqp_concurrency,
+            # the HTTP body limit bounds request messages too
+            max_message_bytes=s.max_body_bytes,
+        ),
+        gw.orders,
+        gw.credentials,
+    )
+    app.cleanup_ctx.append(profile.serve)
+    gw.publishers.append(profile.publisher)
+    gw.broker_ready.append(profile.ready)
 
 
 def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.Application:

@@ -1,0 +1,29 @@
+"""Settings of the XML-over-AMQP profile; the names default to those of the external contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AmqpSettings:
+    url: str
+    requests_queue: str = "ordergate.requests"
+    dead_letter_queue: str = "ordergate.requests.dlq"
+    events_exchange: str = "ordergate.events"
+    # unacknowledged requests the broker may push to this process at once
+    prefetch: int = 32
+    # requests executed at once; the rest of the prefetch waits in memory
+    concurrency: int = 16
+    max_message_bytes: int = 1024 * 1024
+    reconnect_seconds: float = 1.0
+    # database-unavailable backoff before a request goes back to the queue
+    backoff_first_seconds: float = 0.5
+    backoff_max_seconds: float = 30.0
+    # how long a stopping listener lets requests in flight finish
+    drain_seconds: float = 10.0
+    publish_timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.prefetch < 1 or self.concurrency < 1 or self.max_message_bytes < 1:
+            raise ValueError("prefetch, concurrency and max_message_bytes must be at least 1")

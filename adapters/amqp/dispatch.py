@@ -1,0 +1,167 @@
+"""One request message in, its reply elements out: the profile's translation to the core.
+
+Transport-neutral on purpose (no aio-pika here): the listener decides what
+happens to the delivery from the outcome --
+
+* a ``Reply`` (``<op>Response`` pages, or one ``<op>Exception``) is published
+  to ``reply_to`` and the request acknowledged;
+* ``Unanswerable`` goes to the dead-letter queue with its reason;
+* ``core.domain.errors.Unavailable`` (the database is down) goes back to the
+  queue after a backoff, unanswered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from adapters.amqp.headers import MESSAGE_NAME, REQUEST_SENDER_ID, MessageType, header_text
+from adapters.identity import LOCAL_ADMIN, Credentials, Unauthenticated
+from adapters.xml import (
+    XmlOrderOperations,
+    XmlRejected,
+    error_element,
+    exception_element,
+    operation_of,
+    parse_message,
+    validate,
+)
+from core.domain.errors import OrderError, Unavailable
+from core.domain.model import Caller
+from core.usecases.idempotency import REQUEST_KEY
+
+log = logging.getLogger(__name__)
+
+_KEY_LIMIT = 500  # the request log's key column holds 512
+
+
+class Unanswerable(Exception):
+    """The request cannot be answered within the vocabulary: it goes to the dead-letter queue."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class IncomingRequest:
+    body: bytes
+    message_id: str | None = None
+    correlation_id: str | None = None
+    reply_to: str | None = None
+    user_id: str | None = None
+    headers: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def sender_id(self) -> str | None:
+        return header_text(self.headers, REQUEST_SENDER_ID)
+
+
+@dataclass(frozen=True)
+class Reply:
+    message_type: MessageType
+    elements: list[etree._Element]
+
+
+def exception_of(operation: str, error: Exception) -> etree._Element:
+    """The profile's one error table: every failure a requester may see, as ``<op>Exception``."""
+    if isinstance(error, OrderError):
+        return error_element(operation, error)
+    if isinstance(error, XmlRejected):
+        return exception_element(operation, "illegalArgument", str(error))
+    if isinstance(error, Unauthenticated):
+        return exception_element(operation, "unauthenticated", str(error))
+    return exception_element(operation, "remote", f"internal error while executing {operation}")
+
+
+class RequestDispatcher:
+    def __init__(
+        self,
+        operations: XmlOrderOperations,
+        credentials: Credentials | None,
+        max_message_bytes: int,
+        retry_pause_seconds: float = 0.2,
+    ) -> None:
+        self._operations = operations
+        self._known = frozenset(operations.operations)
+        self._credentials = credentials
+        self._max_bytes = max_message_bytes
+        self._retry_pause = retry_pause_seconds
+
+    async def answer(self, request: IncomingRequest) -> Reply:
+        """The reply to one request; Unanswerable or Unavailable when there is none to give."""
+        if not request.reply_to:
+            raise Unanswerable("the request has no reply_to: its result could never be delivered")
+        if not (request.message_id or request.correlation_id):
+            raise Unanswerable("the request has neither message_id nor correlation_id")
+        # Until the body is parsed, the OSS_MESSAGE_NAME header is the only hint of
+        # the operation: it lets an unparseable request still get its <op>Exception.
+        operation = self._operation(header_text(request.headers, MESSAGE_NAME))
+        try:
+            root = parse_message(request.body, self._max_bytes)
+            operation = self._operation(etree.QName(root).localname)
+            if operation is None:
+                raise Unanswerable(f"{etree.QName(root).localname} is not a request of the vocabulary")
+            operation_of(root)  # the namespace
+            validate(root)
+            caller = self._caller(request.user_id)
+            elements = await self._execute(caller, root, self._request_key(caller, request))
+        except (Unavailable, Unanswerable):
+            raise
+        except Exception as error:
+            if operation is None:
+                raise Unanswerable(str(error)) from error
+            if not isinstance(error, XmlRejected | OrderError | Unauthenticated):
+                log.error("request %s (%s) failed", request.message_id, operation, exc_info=error)
+            return Reply(MessageType.EXCEPTION, [exception_of(operation, error)])
+        return Reply(MessageType.RESPONSE, elements)
+
+    def _operation(self, message_name: str | None) -> str | None:
+        if not message_name or not message_name.endswith("Request"):
+            return None
+        operation = message_name.removesuffix("Request")
+        return operation if operation in self._known else None
+
+    def _caller(self, user_id: str | None) -> Caller:
+        # Without a credentials file the broker's own authentication is the only
+        # gate: every connected user acts as the local admin.
+        if self._credentials is None:
+            return LOCAL_ADMIN
+        if not user_id:
+            raise Unauthenticated("the user_id message property is required")
+        caller = self._credentials.caller_for_amqp_user(user_id)
+        if caller is None:
+            raise Unauthenticated(f"broker user {user_id!r} is not a known client")
+        return caller
+
+    @staticmethod
+    def _request_key(caller: Caller, request: IncomingRequest) -> str:
+        """Who sent which message: a redelivery (or a resend) of it maps to the same key."""
+        parts = (caller.client_id, request.user_id or "", request.sender_id or "")
+        key = f"amqp:{'|'.join(parts)}:{request.message_id or request.correlation_id}"
+        if len(key) > _KEY_LIMIT:
+            key = "amqp:sha256:" + hashlib.sha256(key.encode()).hexdigest()
+        return key
+
+    async def _execute(self, caller: Caller, root: etree._Element, key: str) -> list[etree._Element]:
+        token = REQUEST_KEY.set(key)
+        try:
+            try:
+                return await self._operations.execute(caller, root, all_pages=True)
+            except OrderError:
+                raise
+            except Exception:
+                # A redelivered request racing its first delivery loses on the
+                # request log's key; once the winner committed, running again
+                # answers the recorded result.  Anything else fails twice.
+                log.warning("request failed unexpectedly; running it once more", exc_info=True)
+                await asyncio.sleep(self._retry_pause)
+                return await self._operations.execute(caller, root, all_pages=True)
+        finally:
+            REQUEST_KEY.reset(token)

@@ -1,0 +1,203 @@
+"""AmqpRequestListener: consumes ``ordergate.requests`` and settles every request exactly once.
+
+Per delivery: the dispatcher turns the request into its reply (the core call
+commits its result in the request log with the change); then the reply and
+the acknowledgement are committed together in one AMQP transaction.  The
+broker holds the request until then, so a crash or a lost connection at any
+point brings it back, and the request log answers it without running it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+import weakref
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import aiormq.abc
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
+from lxml import etree
+from pamqp.commands import Basic
+
+from adapters.amqp.config import AmqpSettings
+from adapters.amqp.connection import is_connected, robust_connection
+from adapters.amqp.dispatch import IncomingRequest, Reply, RequestDispatcher, Unanswerable
+from adapters.amqp.headers import dead_letter_headers, reply_headers
+from adapters.amqp.settle import Outgoing, TransactionalSettler
+from adapters.xml import serialize
+from core.domain.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+PERSISTENT = 2
+
+
+class Backoff:
+    """One pause for every request while the database is down, doubling while it stays down."""
+
+    def __init__(self, first: float, most: float) -> None:
+        self._first, self._most = first, most
+        self._delay = 0.0
+        self._until = 0.0
+
+    def failed(self) -> None:
+        now = time.monotonic()
+        if now >= self._until:  # the last pause is over and it failed again
+            self._delay = self._first if not self._delay else min(self._most, self._delay * 2)
+            self._until = now + self._delay
+
+    def succeeded(self) -> None:
+        self._delay = 0.0
+        self._until = 0.0
+
+    async def pause(self) -> None:
+        remaining = self._until - time.monotonic()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+
+
+def _request(message: AbstractIncomingMessage) -> IncomingRequest:
+    return IncomingRequest(
+        body=message.body,
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        reply_to=message.reply_to,
+        user_id=message.user_id,
+        headers=dict(message.headers or {}),
+    )
+
+
+def reply_message(request: IncomingRequest, reply: Reply, element: etree._Element) -> Outgoing:
+    name = etree.QName(element).localname
+    properties = Basic.Properties(
+        content_type="application/xml",
+        headers=reply_headers(reply.message_type, name, request.sender_id),  # type: ignore[arg-type]
+        delivery_mode=PERSISTENT,
+        correlation_id=request.correlation_id or request.message_id,
+        message_id=uuid.uuid4().hex,
+        timestamp=datetime.now(UTC),
+        message_type=name,
+        app_id="ordergate",
+    )
+    return Outgoing(request.reply_to or "", serialize(element), properties)
+
+
+def dead_letter(message: AbstractIncomingMessage, queue: str, reason: str) -> Outgoing:
+    properties = Basic.Properties(
+        content_type=message.content_type,
+        content_encoding=message.content_encoding,
+        headers=dead_letter_headers(message.headers, reason, message.user_id),
+        delivery_mode=PERSISTENT,
+        correlation_id=message.correlation_id,
+        reply_to=message.reply_to,
+        message_id=message.message_id,
+        timestamp=datetime.now(UTC),
+        message_type=message.type,
+        app_id=message.app_id,
+    )
+    return Outgoing(queue, message.body, properties)
+
+
+class AmqpRequestListener:
+    def __init__(self, settings: AmqpSettings, dispatcher: RequestDispatcher) -> None:
+        self._settings = settings
+        self._dispatcher = dispatcher
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._backoff = Backoff(settings.backoff_first_seconds, settings.backoff_max_seconds)
+        self._settlers: weakref.WeakKeyDictionary[aiormq.abc.AbstractChannel, TransactionalSettler] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._in_flight: set[asyncio.Task[object]] = set()
+        self._connection: AbstractRobustConnection | None = None
+        self._queue: AbstractQueue | None = None
+        self._consumer_tag: str | None = None
+        self.consuming = asyncio.Event()
+
+    def is_ready(self) -> bool:
+        return self.consuming.is_set() and is_connected(self._connection)
+
+    async def start(self) -> None:
+        """Connect (waiting for the broker as long as it takes), declare the queues, consume."""
+        s = self._settings
+        self._connection = robust_connection(s, "requests")
+        await self._connection.connect()
+        # no publisher confirms: replies are settled in transactions instead (see settle.py)
+        channel = await self._connection.channel(publisher_confirms=False)
+        await channel.set_qos(prefetch_count=s.prefetch)
+        await channel.declare_queue(s.dead_letter_queue, durable=True)
+        self._queue = await channel.declare_queue(s.requests_queue, durable=True)
+        self._consumer_tag = await self._queue.consume(self._on_message)
+        self.consuming.set()
+        log.info(
+            "answering requests on %s (prefetch %d, concurrency %d)",
+            s.requests_queue,
+            s.prefetch,
+            s.concurrency,
+        )
+
+    async def stop(self) -> None:
+        """Stop taking requests, let those in flight finish for a while, then disconnect."""
+        self.consuming.clear()
+        if self._queue is not None and self._consumer_tag is not None:
+            with contextlib.suppress(Exception):
+                await self._queue.cancel(self._consumer_tag)
+        if self._in_flight:
+            _, late = await asyncio.wait(set(self._in_flight), timeout=self._settings.drain_seconds)
+            for task in late:  # unacknowledged: the broker hands them out again
+                task.cancel()
+        if self._connection is not None:
+            await self._connection.close()
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            async with self._slots:
+                await self._handle(message)
+        except Exception:  # never let one message take the consumer down
+            log.exception("request %s could not be handled; the broker will redeliver it", message.message_id)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
+        request = _request(message)
+        await self._backoff.pause()
+        try:
+            reply = await self._dispatcher.answer(request)
+        except Unavailable as error:
+            self._backoff.failed()
+            log.warning("request %s goes back to the queue: %s", request.message_id, error)
+            await self._backoff.pause()
+            await self._settle(message, (), requeue=True)
+            return
+        except Unanswerable as error:
+            log.warning("request %s dead-lettered: %s", request.message_id, error.reason)
+            await self._settle(
+                message, [dead_letter(message, self._settings.dead_letter_queue, error.reason)]
+            )
+            return
+        self._backoff.succeeded()
+        await self._settle(message, [reply_message(request, reply, e) for e in reply.elements])
+
+    async def _settle(
+        self, message: AbstractIncomingMessage, outgoing: Sequence[Outgoing], requeue: bool = False
+    ) -> None:
+        try:
+            channel = message.channel  # raises once the channel it came on is gone
+            settler = self._settlers.get(channel)
+            if settler is None:
+                settler = self._settlers[channel] = TransactionalSettler(
+                    channel, self._settings.publish_timeout_seconds
+                )
+            assert message.delivery_tag is not None
+            await settler.settle(message.delivery_tag, outgoing, requeue)
+        except Exception as error:
+            log.info(
+                "request %s not settled (%r): the broker will deliver it again", message.message_id, error
+            )
