@@ -173,7 +173,9 @@ def _emit(order: Order, step: _Step, who: str, now: datetime, reason: str | None
         reason=reason,
         item_changes=tuple(step.items),
     )
-    if order.state is State.PENDING and step.previous is not State.PENDING:
+    # only a request for information (inProgress -> pending) asks for it; a denied
+    # cancellation returning the order to pending does not ask again
+    if order.state is State.PENDING and step.previous is State.IN_PROGRESS:
         record_event(order, EventType.INFORMATION_REQUIRED, now, who, reason=reason)
 
 
