@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,15 @@ from core.usecases.idempotency import REQUEST_KEY
 log = logging.getLogger(__name__)
 
 _KEY_LIMIT = 500  # the request log's key column holds 512
+
+
+_FIRST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s/>]")
+
+
+def _first_tag(body: bytes) -> str | None:
+    """The local name of the first element tag, read without parsing (declarations skipped)."""
+    match = _FIRST_TAG.search(body[:1024])
+    return match.group(1).decode("ascii") if match else None
 
 
 class Unanswerable(Exception):
@@ -100,9 +110,11 @@ class RequestDispatcher:
             raise Unanswerable("the request has no reply_to: its result could never be delivered")
         if not (request.message_id or request.correlation_id):
             raise Unanswerable("the request has neither message_id nor correlation_id")
-        # Until the body is parsed, the OSS_MESSAGE_NAME header is the only hint of
-        # the operation: it lets an unparseable request still get its <op>Exception.
-        operation = self._operation(header_text(request.headers, MESSAGE_NAME))
+        # Until the body is parsed, the OSS_MESSAGE_NAME header (else the first tag)
+        # hints at the operation: an unparseable request still gets its <op>Exception.
+        operation = self._operation(header_text(request.headers, MESSAGE_NAME)) or self._operation(
+            _first_tag(request.body)
+        )
         try:
             root = parse_message(request.body, self._max_bytes)
             operation = self._operation(etree.QName(root).localname)
