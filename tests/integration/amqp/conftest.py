@@ -52,8 +52,10 @@ def amqp_url(broker_vhost: str) -> str:
 
 @pytest.fixture(scope="session")
 def broker_users(broker_vhost: str) -> Iterator[dict[str, str]]:
-    """Broker users for the actors alice (client) and noc (fulfiller): actor -> AMQP URL."""
-    users = {actor: (f"og-{actor}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex) for actor in ("alice", "noc")}
+    """Broker users for the actors alice and bob (clients) and noc (fulfiller): actor -> AMQP URL."""
+    users = {
+        actor: (f"og-{actor}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex) for actor in ("alice", "bob", "noc")
+    }
     created = []
     try:
         for user, password in users.values():

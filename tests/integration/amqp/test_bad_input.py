@@ -91,7 +91,12 @@ UNANSWERABLE = {
     ),
     "no reply_to": (VALID, False, {}, "no reply_to"),
     "malformed, no message name": (b"<<<", True, {}, "malformed XML"),
-    "external entity, unknown element": (XXE.replace(b"createOrderByValueRequest", b"x"), True, {}, "DOCTYPE"),
+    "external entity, unknown element": (
+        XXE.replace(b"createOrderByValueRequest", b"x"),
+        True,
+        {},
+        "DOCTYPE",
+    ),
     "oversize, unknown message name": (
         b"<a>" + b"x" * LIMIT + b"</a>",
         True,
