@@ -86,7 +86,7 @@ def read_request(data: bytes, max_bytes: int, operations: Container[str]) -> Soa
 def _envelope(content: etree._Element) -> bytes:
     envelope = etree.Element(_env("Envelope"), nsmap=_ENV_NSMAP)
     etree.SubElement(envelope, _env("Body")).append(content)
-    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"))
 
 
 def response_bytes(response: etree._Element) -> bytes:

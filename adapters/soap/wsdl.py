@@ -11,16 +11,22 @@ so the XSD stays the single source of every element a client sees.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
 from lxml import etree
-from spyne import AnyXml, Application, ComplexModel, Fault, ServiceBase, rpc
-from spyne.interface.wsdl import Wsdl11
-from spyne.protocol.soap import Soap11
 
 from adapters.xml import NS, xsd_bytes
+
+with warnings.catch_warnings():
+    # spyne's vendored six predates find_spec(); the ImportWarning it triggers is noise
+    warnings.simplefilter("ignore", ImportWarning)
+    from spyne import AnyXml, Application, ComplexModel, Fault, ServiceBase, rpc
+    from spyne.interface.wsdl import Wsdl11
+    from spyne.protocol.soap import Soap11
+    from spyne.util.appreg import unregister_application
 
 SOAP_OVER_HTTP = "http://schemas.xmlsoap.org/soap/http"
 SERVICE_NAME = "OrderManagement"
@@ -77,9 +83,13 @@ def build_wsdl(operations: Sequence[str], schema: etree._Element) -> bytes:
     app.transport = SOAP_OVER_HTTP
     # the XSD refers to its own types as om:..., so the prefix must be declared above it
     app.interface.nsmap["om"] = NS
-    document = _XsdTypedWsdl(app.interface, schema)
-    document.build_interface_document(_ADDRESS)
-    return bytes(document.get_interface_document())
+    try:
+        document = _XsdTypedWsdl(app.interface, schema)
+        document.build_interface_document(_ADDRESS)
+        return bytes(document.get_interface_document())
+    finally:
+        # spyne registers every application globally; this one is done once its WSDL exists
+        unregister_application(app)
 
 
 class WsdlDocument:
