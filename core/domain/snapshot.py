@@ -157,8 +157,12 @@ def _typed(doc: Mapping[str, Any], key: str, kind: type[T], where: str) -> T | N
     if kind is int and isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)  # type: ignore[return-value]
     if not isinstance(value, kind):
-        raise IllegalAttributeValue(f"{where}{key}", f"must be a {kind.__name__}")
+        raise IllegalAttributeValue(f"{where}{key}", f"must be {_TYPE_NAMES.get(kind, kind.__name__)}")
     return value
+
+
+# the wire's words for a type, not Python's
+_TYPE_NAMES: dict[type, str] = {str: "a string", int: "an integer", bool: "true or false"}
 
 
 def _text(doc: Mapping[str, Any], key: str, where: str = "") -> str | None:
@@ -210,7 +214,10 @@ def _unknown_keys(doc: Mapping[str, Any], allowed: frozenset[str], where: str) -
 def parse_state(value: Any, attribute: str, *, item: bool = False) -> State:
     if not isinstance(value, str):
         raise IllegalAttributeValue(attribute, "must be a state name")
-    state = State.from_tmf(value)
+    try:
+        state = State(value)
+    except ValueError:
+        raise IllegalAttributeValue(attribute, f"unknown state {value!r}") from None
     if item and state not in ITEM_STATES:
         raise IllegalAttributeValue(attribute, f"{value!r} is not an item state")
     return state
