@@ -1,0 +1,189 @@
+"""Bad input gets a domain error with a clear message, and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.domain.errors import DuplicateKey, IllegalArgument, OrderError
+from core.domain.model import Kind
+from core.domain.states import State
+from core.usecases import OrderManagement
+from tests.builders import ALICE, NOC, item, order_count, order_value, outbox, stored
+
+# (what is wrong, the value, the error kind, words the message must contain)
+BAD_CREATES: list[tuple[str, dict[str, Any], str, tuple[str, ...]]] = [
+    ("missing items", {"description": "no items"}, "illegalAttributeValue", ("items", "at least one item")),
+    ("empty items", {"items": []}, "illegalAttributeValue", ("items", "at least one item")),
+    ("items not a list", {"items": "i1"}, "illegalAttributeValue", ("items", "list")),
+    ("unknown attribute", order_value(colour="red"), "illegalArgument", ("unknown attribute", "colour")),
+    ("read-only attribute", order_value(state="completed"), "illegalArgument", ("read-only", "state")),
+    (
+        "unknown item attribute",
+        {"items": [item("i1", size="L")]},
+        "illegalArgument",
+        ("unknown attribute", "items[0].size"),
+    ),
+    (
+        "unknown item state",
+        {"items": [item("i1", state="finished")]},
+        "illegalAttributeValue",
+        ("items[0].state", "unknown state", "finished"),
+    ),
+    (
+        "item state set by the client",
+        {"items": [item("i1", state="completed")]},
+        "illegalArgument",
+        ("i1", "set by the server"),
+    ),
+    (
+        "malformed date",
+        order_value(requestedStartDate="next tuesday"),
+        "illegalAttributeValue",
+        ("requestedStartDate", "ISO 8601"),
+    ),
+    (
+        "date of the wrong type",
+        order_value(requestedCompletionDate=20260101),
+        "illegalAttributeValue",
+        ("requestedCompletionDate",),
+    ),
+    (
+        "quantity not a number",
+        {"items": [item("i1", quantity="many")]},
+        "illegalAttributeValue",
+        ("items[0].quantity", "integer"),
+    ),
+    (
+        "quantity below one",
+        {"items": [item("i1", quantity=0)]},
+        "illegalAttributeValue",
+        ("items[0].quantity", "at least 1"),
+    ),
+    ("description not text", order_value(description=42), "illegalAttributeValue", ("description", "string")),
+    ("unknown priority", order_value(priority="urgent"), "illegalAttributeValue", ("priority", "urgent")),
+    (
+        "unknown item action",
+        {"items": [item("i1", action="upgrade")]},
+        "illegalAttributeValue",
+        ("action", "upgrade"),
+    ),
+    ("item without id", {"items": [{"action": "add"}]}, "illegalAttributeValue", ("items[0].id", "required")),
+    ("item id twice", {"items": [item("i1"), item("i1")]}, "illegalAttributeValue", ("i1", "twice")),
+    ("value not an object", ["i1"], "illegalArgument", ("object",)),  # type: ignore[list-item]
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "words"), [c[1:] for c in BAD_CREATES], ids=[c[0] for c in BAD_CREATES]
+)
+async def test_a_bad_order_value_is_refused_and_nothing_is_stored(any_store, value, kind, words):
+    om = OrderManagement(any_store)
+    with pytest.raises(OrderError) as caught:
+        await om.create_order(ALICE, Kind.SERVICE, value)
+    assert caught.value.kind == kind, caught.value.message
+    for word in words:
+        assert word in caught.value.message, caught.value.message
+    assert await order_count(any_store) == 0
+    assert await outbox(any_store) == []
+
+
+BAD_CHANGES: list[tuple[str, dict[str, Any], str, tuple[str, ...]]] = [
+    ("unknown attribute", {"colour": "red"}, "illegalArgument", ("colour",)),
+    ("read-only attribute", {"version": 9}, "illegalArgument", ("read-only", "version")),
+    (
+        "malformed date",
+        {"requestedStartDate": "2026-13-45"},
+        "illegalAttributeValue",
+        ("requestedStartDate",),
+    ),
+    ("notes not a list", {"notes": "call first"}, "illegalAttributeValue", ("notes", "list")),
+    (
+        "note without text",
+        {"notes": [{"author": "x"}]},
+        "illegalAttributeValue",
+        ("notes[0].text", "required"),
+    ),
+    ("no items left", {"items": []}, "illegalAttributeValue", ("items", "at least one item")),
+    (
+        "fulfiller field by a client",
+        {"expectedCompletionDate": "2026-05-01T00:00:00Z"},
+        "permissionDenied",
+        ("fulfiller",),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "words"), [c[1:] for c in BAD_CHANGES], ids=[c[0] for c in BAD_CHANGES]
+)
+async def test_a_bad_change_is_refused_and_the_order_is_untouched(any_store, value, kind, words):
+    om = OrderManagement(any_store)
+    order = await om.create_order(ALICE, Kind.RESOURCE, order_value("i1"))
+    before = await stored(any_store, order.id)
+    with pytest.raises(OrderError) as caught:
+        await om.set_order(ALICE, None, order.id, value)
+    assert caught.value.kind == kind, caught.value.message
+    for word in words:
+        assert word in caught.value.message, caught.value.message
+    assert await stored(any_store, order.id) == before
+    assert len(await outbox(any_store, order.id)) == 1
+
+
+async def test_an_unknown_item_or_state_in_a_move_is_refused(any_store):
+    om = OrderManagement(any_store)
+    order = await om.create_order(ALICE, Kind.WORK, order_value("i1"))
+    await om.start_order(ALICE, None, order.id)
+    before = await stored(any_store, order.id)
+    with pytest.raises(OrderError) as caught:
+        await om.change_order_item_state(NOC, None, order.id, "i7", State.COMPLETED)
+    assert caught.value.kind == "illegalAttributeValue"
+    assert "i7" in caught.value.message
+    with pytest.raises(OrderError) as caught:
+        State.from_tmf("finished")
+    assert caught.value.kind == "illegalAttributeValue"
+    assert "finished" in caught.value.message
+    with pytest.raises(OrderError) as caught:
+        await om.run_operation(NOC, None, order.id, "expedite")
+    assert caught.value.kind == "illegalArgument"
+    assert "expedite" in caught.value.message
+    assert await stored(any_store, order.id) == before
+    assert len(await outbox(any_store, order.id)) == 2
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(OrderError) as caught:
+        Kind.parse("pizzaOrder")
+    assert caught.value.kind == "illegalAttributeValue"
+    assert "pizzaOrder" in caught.value.message
+
+
+async def test_a_client_key_taken_is_a_duplicate_never_a_second_order(any_store):
+    om = OrderManagement(any_store)
+    first = await om.create_order(ALICE, Kind.PRODUCT, order_value("i1", id="PO-1", description="first"))
+    with pytest.raises(DuplicateKey, match="PO-1"):
+        await om.create_order(ALICE, Kind.PRODUCT, order_value("i9", id="PO-1", description="second"))
+    with pytest.raises(DuplicateKey):  # another kind, another client: ids are global
+        await om.create_order(ALICE, Kind.SERVICE, order_value("i1", id="PO-1"))
+    assert await order_count(any_store) == 1
+    doc = await stored(any_store, "PO-1")
+    assert doc is not None
+    assert doc["description"] == "first"
+    assert doc["version"] == first.version
+    assert [e.type.value for e in await outbox(any_store)] == ["OrderCreate"]
+
+
+async def test_query_arguments_are_checked(any_store):
+    from core.domain.query import Criterion, Op, OrderQuery, SortKey
+
+    for build in (
+        lambda: Criterion("colour", Op.EQ, ("red",)),
+        lambda: Criterion("orderDate", Op.GT, ("yesterday",)),
+        lambda: Criterion("version", Op.LT, ("1", "2")),
+        lambda: SortKey("items"),
+        lambda: OrderQuery(offset=-1),
+        lambda: OrderQuery(attributes=("colour",)),
+    ):
+        with pytest.raises(IllegalArgument):
+            build()
