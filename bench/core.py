@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 import asyncpg
 
 from adapters.sql import SqlaOrderStore
-from bench.measure import Figures, best, machine_line, run_load, table, verdict
+from bench.measure import Figures, Runner, best, machine_line, table, verdict
 from bench.raw_orders import create_raw, order_value, same_rows
 from bench.scratch import DEFAULT_PG_SERVER, asyncpg_dsn, scratch_postgres, scratch_sqlite
 from core.domain.model import Caller, Kind, Role
@@ -33,14 +33,18 @@ CREATE_TARGET = 0.60
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="ordergate bench core", description=__doc__.split("\n\n")[0])
     p.add_argument("--orders", type=int, default=2000, help="orders per measured run (default 2000)")
+    p.add_argument(
+        "--lifecycles", type=int, help="orders taken through the whole lifecycle (default: orders / 4)"
+    )
     p.add_argument("--concurrency", type=int, default=32, help="concurrent callers (default 32)")
     p.add_argument("--pg-url", default=DEFAULT_PG_SERVER, help="PostgreSQL server to create the database on")
     p.add_argument("--sqlite-dir", default=None, help="where the SQLite file goes (default: system temp)")
     p.add_argument("--only", choices=["sqlite", "postgres"], help="measure one backend only")
     p.add_argument("--rounds", type=int, default=2, help="alternating core/raw create runs; best counts")
     args = p.parse_args(argv)
-    if args.orders < 1 or args.concurrency < 1 or args.rounds < 1:
-        p.error("--orders, --concurrency and --rounds must be at least 1")
+    args.lifecycles = args.lifecycles or max(1, args.orders // 4)
+    if min(args.orders, args.lifecycles, args.concurrency, args.rounds) < 1:
+        p.error("--orders, --lifecycles, --concurrency and --rounds must be at least 1")
     return args
 
 
@@ -60,36 +64,15 @@ async def _lifecycle(om: OrderManagement, i: int) -> None:
         raise RuntimeError(f"order {order_id} ended {done.state.value}, not completed")
 
 
-Operation = Callable[[int], Awaitable[object]]
-
-
-class Runner:
-    """Numbers orders across runs so every order value is distinct, and warms each operation up."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.orders = args.orders
-        self.concurrency = args.concurrency
-        self.warmup = max(args.concurrency, min(200, args.orders // 5))
-        self._next = 0
-
-    async def measure(self, backend: str, name: str, operation: Operation, warm: bool = True) -> Figures:
-        if warm:
-            await self._run(self.warmup, operation)
-        seconds, latencies = await self._run(self.orders, operation)
-        return Figures(backend, name, self.orders, seconds, latencies)
-
-    async def _run(self, count: int, operation: Operation) -> tuple[float, list[float]]:
-        first, self._next = self._next, self._next + count
-        return await run_load(count, self.concurrency, lambda i: operation(first + i))
-
-
 async def bench_sqlite(args: argparse.Namespace, runner: Runner) -> list[Figures]:
     async with scratch_sqlite(args.sqlite_dir) as url:
         store = SqlaOrderStore(url)
         try:
             om = OrderManagement(store)
             create = await runner.measure("sqlite", "create", lambda i: _create(om, i))
-            lifecycle = await runner.measure("sqlite", "lifecycle (4 tx)", lambda i: _lifecycle(om, i))
+            lifecycle = await runner.measure(
+                "sqlite", "lifecycle (4 tx)", lambda i: _lifecycle(om, i), count=args.lifecycles
+            )
         finally:
             await store.close()
     return [create, lifecycle]
@@ -121,7 +104,9 @@ async def bench_postgres(args: argparse.Namespace, runner: Runner) -> list[Figur
                 core_runs.append(await runner.measure("postgres", "create", core_op, warm=r == 0))
             raw, create = best(raw_runs), best(core_runs)
             create.baseline = raw
-            lifecycle = await runner.measure("postgres", "lifecycle (4 tx)", lambda i: _lifecycle(om, i))
+            lifecycle = await runner.measure(
+                "postgres", "lifecycle (4 tx)", lambda i: _lifecycle(om, i), count=args.lifecycles
+            )
         finally:
             await pool.close()
             await store.close()
@@ -129,7 +114,7 @@ async def bench_postgres(args: argparse.Namespace, runner: Runner) -> list[Figur
 
 
 async def run(args: argparse.Namespace) -> list[Figures]:
-    runner = Runner(args)
+    runner = Runner(args.orders, args.concurrency)
     rows: list[Figures] = []
     if args.only in (None, "sqlite"):
         rows += await bench_sqlite(args, runner)
@@ -142,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     rows = asyncio.run(run(args))
     print(
-        f"ordergate bench core: {args.orders} orders per run, concurrency {args.concurrency}, "
-        f"best of {args.rounds} alternating create runs; {machine_line()}"
+        f"ordergate bench core: {args.orders} creates and {args.lifecycles} lifecycles per run, "
+        f"concurrency {args.concurrency}, best of {args.rounds} alternating create runs on PostgreSQL; "
+        f"{machine_line()}"
     )
     print(table(rows))
     created = [f for f in rows if f.operation == "create" and f.baseline is not None]

@@ -64,6 +64,32 @@ async def run_load(
     return time.perf_counter() - started, latencies
 
 
+Operation = Callable[[int], Awaitable[object]]
+
+
+class Runner:
+    """Numbers orders across runs so every order value is distinct, and warms each operation up."""
+
+    def __init__(self, orders: int, concurrency: int) -> None:
+        self.orders = orders
+        self.concurrency = concurrency
+        self.warmup = max(concurrency, min(200, orders // 5))
+        self._next = 0
+
+    async def measure(
+        self, backend: str, name: str, operation: Operation, *, warm: bool = True, count: int | None = None
+    ) -> Figures:
+        count = count or self.orders
+        if warm:
+            await self._run(min(self.warmup, max(self.concurrency, count // 10)), operation)
+        seconds, latencies = await self._run(count, operation)
+        return Figures(backend, name, count, seconds, latencies)
+
+    async def _run(self, count: int, operation: Operation) -> tuple[float, list[float]]:
+        first, self._next = self._next, self._next + count
+        return await run_load(count, self.concurrency, lambda i: operation(first + i))
+
+
 def best(runs: Sequence[Figures]) -> Figures:
     """The fastest of repeated runs: on a shared machine, slower runs mostly measure the neighbours."""
     return max(runs, key=lambda f: f.rate)
@@ -78,13 +104,13 @@ def machine_line() -> str:
 
 def table(rows: Sequence[Figures]) -> str:
     header = (
-        f"{'backend':<10} {'operation':<22} {'orders':>7} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}  vs raw"
+        f"{'backend':<10} {'operation':<26} {'orders':>7} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}  vs raw"
     )
     lines = [header, "-" * len(header)]
     for f in rows:
         ratio = "-" if f.ratio is None else f"{f.ratio:.0%}"
         lines.append(
-            f"{f.backend:<10} {f.operation:<22} {f.count:>7} {f.rate:>9.1f} "
+            f"{f.backend:<10} {f.operation:<26} {f.count:>7} {f.rate:>9.1f} "
             f"{f.percentile_ms(50):>8.1f} {f.percentile_ms(99):>8.1f}  {ratio:>6}"
         )
     return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""Run one benchmarked HTTP server in a process of its own.
+
+    python -m bench.serve ordergate|raw DATABASE_URL
+
+Listens on a free loopback port, prints ``PORT <n>`` on its first line of
+output, and serves until its standard input closes (the benchmark closes it,
+or dies) or it gets SIGTERM/SIGINT.  Neither server writes an access log:
+the benchmark measures the applications, not logging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+from aiohttp import web
+
+from bench.scratch import asyncpg_dsn
+
+RAW_POOL_SIZE = 32
+
+
+def build(target: str, database_url: str) -> web.Application:
+    if target == "ordergate":
+        from ordergate.bootstrap import build_app
+        from ordergate.settings import GatewaySettings
+
+        return build_app(GatewaySettings(database_url=database_url))
+    if target == "raw":
+        from bench.raw_rest_server import build_raw_app
+
+        return build_raw_app(asyncpg_dsn(database_url), RAW_POOL_SIZE)
+    raise SystemExit(f"unknown server {target!r}: ordergate or raw")
+
+
+async def _stdin_closed() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while await reader.read(4096):
+        pass
+
+
+async def serve(app: web.Application) -> None:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        print(f"PORT {runner.addresses[0][1]}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        watcher = asyncio.create_task(_stdin_closed())
+        watcher.add_done_callback(lambda _: stop.set())
+        await stop.wait()
+        watcher.cancel()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    asyncio.run(serve(build(argv[0], argv[1])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
