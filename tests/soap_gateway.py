@@ -61,12 +61,13 @@ class CollectingPublisher:
             self.events.append(event)
 
 
-def _session(authorization: str | None) -> requests.Session:
+def plain_transport(authorization: str | None = None) -> Transport:
+    """zeep's transport straight to loopback: no proxy or netrc from the environment."""
     session = requests.Session()
-    session.trust_env = False  # loopback only: no proxy from the environment
+    session.trust_env = False
     if authorization:
         session.headers["Authorization"] = authorization
-    return session
+    return Transport(session=session, timeout=10, operation_timeout=60)
 
 
 @dataclass
@@ -87,7 +88,7 @@ class SoapGateway:
             authorization = f"Bearer {key_of(actor)}"
         slot = authorization or ""
         if slot not in self._clients:
-            transport = Transport(session=_session(authorization), timeout=10, operation_timeout=60)
+            transport = plain_transport(authorization)
             if self._document is None:
                 self._document = await asyncio.to_thread(
                     Document, self.wsdl_url, transport, settings=zeep.Settings(strict=True)
