@@ -29,7 +29,7 @@ from aiohttp import web
 
 from adapters.rest.auth import CALLER
 from adapters.rest.body import if_match, read_json
-from adapters.rest.errors import RestError
+from adapters.rest.filters import paging_value
 from adapters.rest.resources import base_url, only_parameters
 from adapters.rest.settings import RestSettings
 from adapters.rest.vocabulary import META, TmfKind
@@ -196,12 +196,8 @@ def _split(raw: str | None) -> set[str]:
 
 
 def _int(request: web.Request, name: str, default: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise RestError(400, f"{name} must be a non-negative integer")
-    return int(raw)
+    value = paging_value(request.query.get(name), name)
+    return default if value is None else value
 
 
 def _select(task: dict[str, Any], fields: str | None) -> dict[str, Any]:

@@ -87,13 +87,19 @@ def criteria(tk: TmfKind, pairs: Iterable[tuple[str, str]]) -> tuple[Criterion, 
     return tuple(_criterion(tk, paths, k, v) for k, v in pairs)
 
 
-def _int(raw: str | None, name: str) -> int | None:
+MAX_OFFSET = 2**31 - 1  # paging values past this are mistakes, and overflow database integers
+
+
+def paging_value(raw: str | None, name: str) -> int | None:
     if raw is None:
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise IllegalAttributeValue(name, f"{raw!r} is not an integer") from None
+    if not 0 <= value <= MAX_OFFSET:
+        raise IllegalAttributeValue(name, f"must be between 0 and {MAX_OFFSET}")
+    return value
 
 
 def _sort(tk: TmfKind, raw: str | None) -> tuple[SortKey, ...]:
@@ -135,13 +141,13 @@ def list_request(
     pairs = list(params)
     single = {k: v for k, v in pairs if k in LIST_PARAMETERS}
     fields, attributes = fields_of(tk, single.get("fields"))
-    limit = _int(single.get("limit"), "limit")
+    limit = paging_value(single.get("limit"), "limit")
     limit = default_limit if limit is None else min(limit, max_limit)
     query = OrderQuery(
         kind=tk.kind,
         criteria=criteria(tk, [(k, v) for k, v in pairs if k not in LIST_PARAMETERS]),
         sort=_sort(tk, single.get("sort")),
-        offset=_int(single.get("offset"), "offset") or 0,
+        offset=paging_value(single.get("offset"), "offset") or 0,
         limit=limit,
         attributes=attributes,
     )
