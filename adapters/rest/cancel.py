@@ -15,8 +15,9 @@ pendingCancellation                            inProgress
 assessingCancellation                          acknowledged (TMF622) / accepted (others)
 =============================================  ======================================
 
-A refused cancel (illegal state) is a 409 and leaves no task.  Removing an
-order removes its tasks with it.
+A refused cancel (illegal state) is a 409 and leaves no task; a cancel
+request for an order already being (or already) cancelled answers with the
+task under way.  Removing an order removes its tasks with it.
 """
 
 from __future__ import annotations
@@ -57,7 +58,28 @@ def split_task_id(raw: str) -> tuple[str, int]:
 
 
 def cancel_positions(order: Order) -> list[int]:
-    return [i for i, h in enumerate(order.history) if h.item_id is None and h.operation == "cancel"]
+    """Where the order's cancel tasks start in its history.
+
+    Each cancel request is one.  An order cancelled without any (the fulfiller
+    abandoned it, or every item was cancelled) has one task at that
+    cancellation, so a cancel request for it answers with a task that is done.
+    """
+    requests = [i for i, h in enumerate(order.history) if h.item_id is None and h.operation == "cancel"]
+    if order.state is State.CANCELLED and not any(_ends_cancelled(order.history, p) for p in requests):
+        ended = [
+            i for i, h in enumerate(order.history) if h.item_id is None and h.to_state is State.CANCELLED
+        ]
+        requests.append(ended[-1])
+    return requests
+
+
+def _ends_cancelled(history: list[HistoryEntry], position: int) -> bool:
+    for entry in history[position:]:
+        if entry.item_id is None and entry.to_state is State.CANCELLED:
+            return True
+        if entry.item_id is None and entry.operation == "denyCancellation":
+            return False
+    return False
 
 
 def task_outcome(tk: TmfKind, history: list[HistoryEntry], position: int) -> tuple[str, HistoryEntry | None]:

@@ -1,0 +1,37 @@
+"""TMF request bodies for tests, and validation of responses against the official TMF schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+
+from adapters.rest.openapi import tmf_spec
+from adapters.rest.vocabulary import KINDS, TmfKind
+from core.domain.model import Kind
+
+ALL_KINDS = list(KINDS.values())
+PRODUCT, SERVICE, RESOURCE, WORK = (KINDS[k] for k in Kind)
+
+
+def item(tk: TmfKind, item_id: str, spec: str = "fibre-100", **extra: Any) -> dict[str, Any]:
+    entity = {tk.specification_key: {"id": spec}}
+    return {"id": item_id, "action": "add", tk.entity_key: entity, **extra}
+
+
+def order_body(tk: TmfKind, *item_ids: str, **extra: Any) -> dict[str, Any]:
+    """A feasible create body with the given items (two by default)."""
+    return {tk.item_key: [item(tk, i) for i in item_ids or ("1", "2")], **extra}
+
+
+def conforms(tk: TmfKind, definition: str, document: Any) -> None:
+    """Raise unless ``document`` is valid against the named definition of the kind's official TMF file."""
+    spec = tmf_spec(tk)
+    schema = {"$ref": f"#/definitions/{definition}", "definitions": spec["definitions"]}
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise AssertionError(
+            f"not a valid {tk.api} {definition}: "
+            + "; ".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5])
+        )
