@@ -17,7 +17,10 @@ compare profiles step by step.
   ``ids``, ``value`` / ``values`` (canonical order documents, see
   ``core.domain.snapshot``), ``version``, ``state`` (canonical TMF state name),
   ``itemId``, ``reason``, ``criteria`` (list of ``[path, op, [values]]``),
-  ``offset``, ``limit``, ``attributes``.
+  ``sort`` (list of paths, ``-path`` descending), ``offset``, ``limit``,
+  ``attributes``, ``orderType``.  ``trySetOrdersByValues`` takes ``values``
+  that each carry the ``id`` of the order they change.  ``kind`` is always
+  given (the runner fills it in from the order's own kind).
 * ``actor``: a scenario name — ``alice`` and ``bob`` are clients, ``noc`` is a
   fulfiller, ``admin`` an admin.  Each driver maps actors to its profile's
   credentials.
@@ -34,7 +37,19 @@ history list ``[{"fromState", "toState", "itemId", "actor", "reason"}]``) or
 
 ``events(order_id)`` returns the events observed for that order so far, in
 order, each ``{"eventId", "type", "state", "previousState", "itemChanges"}``
-with canonical type names (``OrderCreate`` ...) and canonical states.
+with canonical type names (``OrderCreate`` ...), canonical states, and
+``itemChanges`` a list of ``{"itemId", "previousState", "state"}``; events
+delivered twice (at least once) appear once.  A driver whose events arrive
+asynchronously returns what has arrived: the runner polls until the step's
+expected events are there or ``event_timeout`` seconds passed.
+
+Optional driver attributes, read with ``getattr``:
+
+* ``event_timeout`` (float, default 5): how long to wait for a step's events.
+* ``alike`` (``{operation: operation}``): operations this profile carries as
+  one and the same request, so it cannot tell them apart (REST: start and
+  resume are both ``PATCH {"state": "inProgress"}``).  The runner then leaves
+  out an illegal-transition step whose twin is legal in that state.
 """
 
 from __future__ import annotations

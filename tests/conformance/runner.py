@@ -1,0 +1,241 @@
+"""Runs the conformance scenarios (``scenarios.json``) through any ``Driver``.
+
+The file holds ``values`` (named order values), ``scenarios`` (named lists of
+steps) and ``illegalTransitions`` (per reachable state: how to reach it and
+which ``moves`` are legal there; the runner expands every other move into one
+step that must fail with ``illegalState`` and change nothing).
+
+A step is ``{"actor", "operation", "args", "as", "expect", "note"}``.  In
+``args`` and ``expect``: ``"$o1"`` is the id of the order created ``"as": "o1"``
+(``"as"`` is a list for bulk creates); ``"#k1"`` is a client-supplied key made
+unique per run (so profiles sharing a database never collide);
+``"@twoItems"`` or ``{"@": "twoItems", ...}`` is a named value (with
+overrides).  A scenario's ``kind`` is the default ``args.kind``; an order's own
+kind is used for steps naming it.
+
+``expect`` (see ``expectations``): ``error`` (absent: must succeed); the
+concerned order's ``state``, ``items``, ``version``, ``removed``,
+``unchanged`` (read back by ``admin`` after the step); ``events`` emitted by
+the step (absent: none), as types or ``{"type", "state", "previousState",
+"itemChanges"}``; for several orders, ``orders``/``events`` keyed by ``$ref``;
+result checks ``results``, ``total``, ``count``, ``ids``, ``feasible``,
+``itemsFeasible``, ``history``, ``contains``, ``fieldsInclude``/``Exclude``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.conformance.driver import Driver
+from tests.conformance.expectations import Observed, event_checks, item_states, step_checks
+
+SCENARIOS = Path(__file__).with_name("scenarios.json")
+
+
+class ScenarioFailed(AssertionError):
+    """A step did not conform; the message names the profile, scenario and step."""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    kind: str
+    steps: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    step: int
+    label: str
+    error: str | None
+    states: dict[str, tuple[str | None, dict[str, str]]]  # order id -> (state, item states)
+    events: dict[str, list[str]]  # order id -> event types emitted by the step
+
+    def __str__(self) -> str:
+        states = "; ".join(f"{s} {items}" for s, items in self.states.values())
+        events = [t for ts in self.events.values() for t in ts]
+        return f"  {self.step:>3} {self.label}: {self.error or 'ok'} | {states} | {events}"
+
+
+def load(path: Path = SCENARIOS) -> dict[str, Any]:
+    suite: dict[str, Any] = json.loads(path.read_text())
+    return suite
+
+
+def cases(suite: dict[str, Any], driver: Driver | None = None) -> list[Case]:
+    """Every scenario, then one case per state of the illegal-transition section."""
+    out = [Case(s["name"], s.get("kind", "serviceOrder"), tuple(s["steps"])) for s in suite["scenarios"]]
+    section = suite["illegalTransitions"]
+    for entry in section["states"]:
+        steps = list(entry["reach"]) + illegal_moves(section["moves"], entry, driver)
+        out.append(
+            Case(
+                f"illegal transitions from {entry['state']}",
+                section.get("kind", "serviceOrder"),
+                tuple(steps),
+            )
+        )
+    return out
+
+
+def illegal_moves(
+    moves: dict[str, dict[str, Any]], entry: dict[str, Any], driver: Driver | None
+) -> list[dict[str, Any]]:
+    """One step per move not legal in the entry's state.
+
+    A profile that carries two operations as one request (``driver.alike``,
+    e.g. REST's PATCH state=inProgress for both start and resume) cannot tell
+    them apart: a move whose twin is legal here is left out for it."""
+    alike: dict[str, str] = getattr(driver, "alike", {}) if driver else {}
+    legal = {(moves[m]["actor"], moves[m]["operation"]) for m in entry["legal"]}
+    steps = []
+    for name, move in moves.items():
+        if name in entry["legal"] or (move["actor"], alike.get(move["operation"])) in legal:
+            continue
+        steps.append(
+            {
+                "actor": move["actor"],
+                "operation": move["operation"],
+                "args": {"id": "$o", **move.get("args", {})},
+                "expect": {"error": move.get("error", "illegalState"), "unchanged": True},
+                "note": f"{name} is illegal from {entry['state']}",
+            }
+        )
+    return steps
+
+
+@dataclass
+class ScenarioRun:
+    driver: Driver
+    case: Case
+    values: dict[str, Any]
+    refs: dict[str, str] = field(default_factory=dict)  # alias -> order id
+    kinds: dict[str, str] = field(default_factory=dict)  # order id -> kind
+    token: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    trace: list[TraceEntry] = field(default_factory=list)
+
+    async def run(self) -> list[TraceEntry]:
+        for number, step in enumerate(self.case.steps, start=1):
+            await self.step(number, step)
+        return self.trace
+
+    def resolve(self, obj: Any, strict: bool = True) -> Any:
+        """Substitute references; not strict: leave the orders this step is yet to create."""
+        if isinstance(obj, str) and obj.startswith("$"):
+            if obj[1:] not in self.refs and not strict:
+                return obj
+            if obj[1:] not in self.refs:
+                raise ScenarioFailed(f"scenario {self.case.name!r}: {obj} names no order created so far")
+            return self.refs[obj[1:]]
+        if isinstance(obj, str) and obj.startswith("#"):
+            return f"{obj[1:]}-{self.token}"
+        if isinstance(obj, str) and obj.startswith("@"):
+            return self.resolve(copy.deepcopy(self.values[obj[1:]]))
+        if isinstance(obj, dict) and "@" in obj:
+            base = self.resolve(copy.deepcopy(self.values[obj["@"]]))
+            return {**base, **self.resolve({k: v for k, v in obj.items() if k != "@"})}
+        if isinstance(obj, dict):
+            return {self.resolve(k, strict): self.resolve(v, strict) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [self.resolve(v, strict) for v in obj]
+        return obj
+
+    def _kind(self, args: dict[str, Any]) -> str:
+        return args.get("kind") or self.kinds.get(args.get("id", ""), self.case.kind)
+
+    async def read(self, order_id: str) -> dict[str, Any] | None:
+        reply = await self.driver.call(
+            "admin", "getOrderByKey", {"kind": self.kinds.get(order_id, self.case.kind), "id": order_id}
+        )
+        return reply.result if reply.error is None else None
+
+    async def _events(self, order_id: str, seen: int, wanted: int) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + getattr(self.driver, "event_timeout", 5.0)
+        while True:
+            new = (await self.driver.events(order_id))[seen:]
+            if len(new) >= wanted or time.monotonic() > deadline:
+                return new
+            await asyncio.sleep(0.02)
+
+    def _concerned(self, step: dict[str, Any], args: dict[str, Any], expect: dict[str, Any]) -> list[str]:
+        if "orders" in expect:
+            return list(expect["orders"])
+        if "order" in expect:
+            return [expect["order"]]
+        alias = step.get("as")
+        if isinstance(alias, str):
+            return [self.refs[alias]] if alias in self.refs else []
+        if isinstance(alias, list):
+            return [self.refs[a] for a in alias if a in self.refs]
+        return [args["id"]] if isinstance(args.get("id"), str) and args["id"] in self.kinds else []
+
+    def _name(self, step: dict[str, Any], args: dict[str, Any], reply_result: Any) -> None:
+        alias = step.get("as")
+        kind = self._kind(args)
+        if isinstance(alias, str) and isinstance(reply_result, dict) and "id" in reply_result:
+            self.refs[alias], self.kinds[reply_result["id"]] = reply_result["id"], kind
+        if isinstance(alias, list) and isinstance(reply_result, list):
+            for name, result in zip(alias, reply_result, strict=False):
+                doc = result.get("order", result) if isinstance(result, dict) else None
+                if name and doc and "id" in doc:
+                    self.refs[name], self.kinds[doc["id"]] = doc["id"], kind
+
+    async def step(self, number: int, step: dict[str, Any]) -> None:
+        args = self.resolve(step.get("args", {}))
+        args.setdefault("kind", self._kind(args))
+        label = step.get("note") or f"{step['actor']} {step['operation']}"
+        known = [
+            o
+            for o in self._concerned(step, args, self.resolve(step.get("expect", {}), False))
+            if o in self.kinds
+        ]
+        seen = Observed(reply=None)  # type: ignore[arg-type]
+        counts = {}
+        for order_id in known:
+            if step.get("expect", {}).get("unchanged"):
+                seen.before[order_id] = await self.read(order_id)
+            counts[order_id] = len(await self.driver.events(order_id))
+        seen.reply = await self.driver.call(step["actor"], step["operation"], args)
+        self._name(step, args, seen.reply.result)
+        expect = self.resolve(step.get("expect", {}))
+        concerned = self._concerned(step, args, expect)
+        for order_id in concerned:
+            seen.after[order_id] = await self.read(order_id)
+        problems = step_checks(expect, seen, concerned)
+        wanted_events = expect.get("events", [])
+        for order_id in concerned:
+            wanted = wanted_events.get(order_id, []) if isinstance(wanted_events, dict) else wanted_events
+            seen.events[order_id] = await self._events(order_id, counts.get(order_id, 0), len(wanted))
+            problems += event_checks(wanted, seen.events[order_id], order_id)
+        self.trace.append(
+            TraceEntry(
+                number,
+                label,
+                seen.reply.error,
+                {o: ((d or {}).get("state"), item_states(d)) for o, d in seen.after.items()},
+                {o: [e.get("type", "?") for e in evs] for o, evs in seen.events.items()},
+            )
+        )
+        if problems:
+            raise ScenarioFailed(self.failure(number, step, label, problems))
+
+    def failure(self, number: int, step: dict[str, Any], label: str, problems: list[str]) -> str:
+        trace = "\n".join(str(t) for t in self.trace[-8:])
+        return (
+            f"[{self.driver.name}] scenario {self.case.name!r}, step {number} ({label}: "
+            f"{step['actor']} {step['operation']}):\n  - "
+            + "\n  - ".join(problems)
+            + f"\ntrace (last steps):\n{trace}"
+        )
+
+
+async def run_case(driver: Driver, case: Case, suite: dict[str, Any]) -> list[TraceEntry]:
+    """Run one case; its trace, or ScenarioFailed naming the scenario and step."""
+    return await ScenarioRun(driver, case, suite.get("values", {})).run()
