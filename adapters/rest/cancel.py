@@ -30,6 +30,7 @@ from aiohttp import web
 
 from adapters.rest.auth import CALLER
 from adapters.rest.body import if_match, read_json
+from adapters.rest.errors import error_of
 from adapters.rest.filters import paging_value
 from adapters.rest.resources import base_url, only_parameters
 from adapters.rest.settings import RestSettings
@@ -105,7 +106,12 @@ class CancelResource:
 
     def routes(self) -> list[web.RouteDef]:
         path = f"{self.tk.base_path}/{self.tk.cancel_resource}"
-        return [web.post(path, self.create), web.get(path, self.list), web.get(path + "/{id}", self.retrieve)]
+        return [
+            web.post(path + "/bulk", self.bulk),
+            web.post(path, self.create),
+            web.get(path, self.list),
+            web.get(path + "/{id}", self.retrieve),
+        ]
 
     def render(self, request: web.Request, order: Order, position: int) -> dict[str, Any]:
         base = base_url(request, self.settings)
@@ -156,17 +162,35 @@ class CancelResource:
             )
         return order_id, reason
 
-    async def cancel(self, request: web.Request, body: Any) -> dict[str, Any]:
+    async def _abort(self, caller: Caller, body: Any, version: int | None) -> Order:
         order_id, reason = self.parse(body)
-        order = await self.orders.abort_order(
-            request[CALLER], self.tk.kind, order_id, reason, if_match(request)
-        )
+        return await self.orders.abort_order(caller, self.tk.kind, order_id, reason, version)
+
+    def _task(self, request: web.Request, order: Order) -> dict[str, Any]:
         return self.render(request, order, cancel_positions(order)[-1])
 
     async def create(self, request: web.Request) -> web.Response:
         only_parameters(request, ())
-        task = await self.cancel(request, await read_json(request))
+        order = await self._abort(request[CALLER], await read_json(request), if_match(request))
+        task = self._task(request, order)
         return web.json_response(task, status=201, headers={"Location": task["href"]})
+
+    async def bulk(self, request: web.Request) -> web.Response:
+        """Best effort: one cancel per element, each answered as the single request would be."""
+        only_parameters(request, ())
+        bodies = await read_json(request)
+        if not isinstance(bodies, list) or not bodies:
+            raise IllegalArgument("a bulk cancel body must be a non-empty JSON array")
+        caller, results = request[CALLER], []
+        for i, body in enumerate(bodies):
+            outcome = await self.orders.attempt(i, None, lambda body=body: self._abort(caller, body, None))
+            if outcome.error is not None:
+                status, error = error_of(outcome.error)
+                results.append({"index": i, "id": None, "status": status, "error": error})
+            elif outcome.order is not None:
+                task = self._task(request, outcome.order)
+                results.append({"index": i, "id": task["id"], "status": 201, self.tk.cancel_resource: task})
+        return web.json_response(results)
 
     async def retrieve(self, request: web.Request) -> web.Response:
         only_parameters(request, {"fields"})
