@@ -1,0 +1,65 @@
+"""The canonical order document: what is stored reads back as the same order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.domain.changes import draft_order
+from core.domain.model import Caller, Kind
+from core.domain.snapshot import order_from_dict, order_to_dict
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
+DATES = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
+ITEM = st.fixed_dictionaries(
+    {"id": TEXT, "action": st.sampled_from(["add", "modify", "delete", "noChange"])},
+    optional={
+        "quantity": st.integers(1, 1000),
+        "entity": st.fixed_dictionaries(
+            {},
+            optional={
+                "id": TEXT,
+                "specification": st.fixed_dictionaries({"id": TEXT}, optional={"name": TEXT}),
+                "characteristics": st.dictionaries(TEXT, TEXT, max_size=3),
+            },
+        ),
+    },
+)
+VALUE = st.fixed_dictionaries(
+    {"items": st.lists(ITEM, min_size=1, max_size=4, unique_by=lambda i: i["id"])},
+    optional={
+        "externalId": TEXT,
+        "description": TEXT,
+        "category": TEXT,
+        "priority": st.sampled_from(["expedite", "high", "normal", "medium", "low"]),
+        "requestedStartDate": DATES.map(lambda d: d.isoformat()),
+        "requestedCompletionDate": DATES.map(lambda d: d.isoformat()),
+        "notes": st.lists(st.fixed_dictionaries({"text": TEXT}, optional={"author": TEXT}), max_size=2),
+        "relatedParties": st.lists(st.fixed_dictionaries({"id": TEXT}, optional={"role": TEXT}), max_size=2),
+        "relationships": st.lists(st.fixed_dictionaries({"type": TEXT, "orderId": TEXT}), max_size=2),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(list(Kind)), VALUE)
+def test_an_order_survives_its_document(kind, value):
+    order = draft_order(kind, value, Caller("alice"), "o-1", datetime(2030, 1, 1, tzinfo=UTC))
+    doc = order_to_dict(order)
+    again = order_from_dict(doc)
+    assert order_to_dict(again) == doc
+    assert again.items == order.items
+    assert (again.priority, again.requested_start_date) == (order.priority, order.requested_start_date)
+
+
+def test_dates_are_utc_iso_strings_whatever_offset_they_came_with():
+    order = draft_order(
+        Kind.SERVICE,
+        {"items": [{"id": "i1", "action": "add"}], "requestedStartDate": "2030-05-01T12:00:00+02:00"},
+        Caller("alice"),
+        "o-1",
+        datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    assert order_to_dict(order)["requestedStartDate"] == "2030-05-01T10:00:00Z"
