@@ -153,9 +153,10 @@ def _apply(order: Order, t: Transition, who: str, now: datetime, reason: str | N
         target = order.state_before_cancellation or State.IN_PROGRESS
         order.state_before_cancellation = None
     assert isinstance(target, State)
+    follows = ITEM_FOLLOWS.get(t.operation, {})
     if target is State.ASSESSING_CANCELLATION:
         order.state_before_cancellation = order.state
-    follows = ITEM_FOLLOWS.get(t.operation, {})
+        follows = {}  # nothing moves until the cancellation is accepted: a denial leaves the order as it was
     for item in order.items:
         if item.state in follows:
             _move_item(order, item, follows[item.state], step, who, now, reason, t.operation)
