@@ -7,6 +7,7 @@ against the XSD before anything reads it.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -17,7 +18,16 @@ XSD_PATH = Path(__file__).with_name("ordermanagement.xsd")
 
 
 class XmlRejected(ValueError):
-    """The bytes are not an acceptable message (malformed, unsafe, invalid, too large)."""
+    """The bytes are not an acceptable message (malformed, unsafe, invalid, too large).
+
+    ``attribute`` names the element when the schema refused its value (a bad
+    date, state or priority), so a profile can report an illegal attribute
+    value, as the core does for the same mistake, rather than a malformed message.
+    """
+
+    def __init__(self, message: str, attribute: str | None = None) -> None:
+        super().__init__(message)
+        self.attribute = attribute
 
 
 def q(name: str) -> str:
@@ -65,8 +75,29 @@ def validate(element: etree._Element) -> None:
     """XmlRejected naming the first schema violation."""
     s = schema()
     if not s.validate(element):
-        error = s.error_log.last_error
-        raise XmlRejected(f"not valid against the ordermanagement schema: line {error.line}: {error.message}")
+        raise violation(s.error_log)
+
+
+# errors about a simple value its type does not allow (not about the message's structure)
+_VALUE_ERRORS = frozenset(
+    getattr(etree.ErrorTypes, name)
+    for name in dir(etree.ErrorTypes)
+    if name.startswith(("SCHEMAV_CVC_DATATYPE_VALID", "SCHEMAV_CVC_TYPE_3_1"))
+    or (name.startswith("SCHEMAV_CVC_") and name.endswith("_VALID"))
+)
+_ELEMENT = re.compile(r"^Element '(?:\{[^}]*\})?([^']+)'")
+
+
+def violation(log: etree._ListErrorLog) -> XmlRejected:
+    """The XmlRejected for a failed validation's error log (``attribute`` set for a value error)."""
+    error = log.last_error
+    rejected = XmlRejected(f"not valid against the ordermanagement schema: line {error.line}: {error.message}")
+    for entry in log:
+        named = _ELEMENT.match(entry.message)
+        if entry.type in _VALUE_ERRORS and named:
+            rejected.attribute = named.group(1)
+            break
+    return rejected
 
 
 def serialize(element: etree._Element) -> bytes:
