@@ -146,6 +146,8 @@ def check_step(before: dict[str, Any], after: dict[str, Any] | None, events: lis
         assert [e.previous_state for e in changes] == chain[:-1], chain
         assert chain[-1] == after["state"], chain
         assert all(e.previous_state != e.state or e.item_changes for e in changes), "an event for no change"
+        # assessing is not deciding: no item moves until the cancellation is accepted
+        assert not [e for e in changes if e.state == "assessingCancellation" and e.item_changes]
         told = {(c.item_id, c.previous_state, c.state) for e in changes for c in e.item_changes}
         assert told == moved, (told, moved)
         assert sum(len(e.item_changes) for e in changes) == len(moved), "an item change told twice"
