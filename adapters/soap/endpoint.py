@@ -28,8 +28,8 @@ from adapters.soap.envelope import SoapRequest, fault_bytes, read_request, respo
 from adapters.soap.faults import CLIENT, VERSION_MISMATCH, SoapFault, operation_fault, order_fault
 from adapters.soap.wsdl import WsdlDocument, request_operations, xsd_root
 from adapters.xml import XmlOrderOperations
-from adapters.xml.schema import XSD_PATH
-from core.domain.errors import IllegalArgument, OrderError
+from adapters.xml.schema import XSD_PATH, violation
+from core.domain.errors import IllegalArgument, IllegalAttributeValue, OrderError
 from core.domain.model import Caller
 from core.usecases import OrderManagement
 
@@ -44,7 +44,7 @@ _thread_schemas = threading.local()
 
 
 def _validate(element: etree._Element) -> None:
-    """IllegalArgument naming the first schema violation.
+    """The request against the XSD: a refused value is an illegal attribute value, the rest illegal input.
 
     Each thread compiles its own schema: a validator's error log is not safe
     to share between threads, and the pool validates beside the loop.
@@ -53,10 +53,10 @@ def _validate(element: etree._Element) -> None:
     if schema is None:
         schema = _thread_schemas.schema = etree.XMLSchema(etree.parse(str(XSD_PATH)))
     if not schema.validate(element):
-        error = schema.error_log.last_error
-        raise IllegalArgument(
-            f"not valid against the ordermanagement schema: line {error.line}: {error.message}"
-        )
+        rejected = violation(schema.error_log)
+        if rejected.attribute:
+            raise IllegalAttributeValue(rejected.attribute, str(rejected))
+        raise IllegalArgument(str(rejected))
 
 
 def _media_type_fault(content_type: str) -> SoapFault | None:

@@ -105,6 +105,19 @@ async def test_refused_envelopes_fault_and_change_nothing(
     assert await order_count(embedded_soap) == 0
 
 
+async def test_a_request_the_schema_refuses_is_an_illegal_argument_of_its_operation(embedded_soap):
+    stray = CREATE.replace("</om:items>", "</om:items><om:colour>red</om:colour>")
+    status, reply = await post(embedded_soap, envelope(stray))
+    faultcode, faultstring, detail = fault_of(reply)
+    assert (status, faultcode) == (500, "soap:Client")
+    assert "colour" in faultstring
+    assert detail is not None
+    (exception,) = detail
+    assert etree.QName(exception).localname == "createOrderByValueException"
+    assert exception.findtext(f"{{{NS}}}illegalArgumentException/{{{NS}}}code") == "illegalArgument"
+    assert await order_count(embedded_soap) == 0
+
+
 async def test_a_header_entry_not_marked_must_understand_is_ignored(embedded_soap):
     status, reply = await post(embedded_soap, envelope(header='<t:trace xmlns:t="urn:trace">42</t:trace>'))
     assert status == 200
