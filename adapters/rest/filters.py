@@ -118,7 +118,7 @@ def _sort(tk: TmfKind, raw: str | None) -> tuple[SortKey, ...]:
 
 def fields_of(tk: TmfKind, raw: str | None) -> tuple[frozenset[str] | None, tuple[str, ...] | None]:
     """TMF ``fields``: (TMF attributes to keep, canonical attributes for the core), or (None, None)."""
-    if raw is None:
+    if raw is None or not raw.strip():  # an empty selection selects nothing away
         return None, None
     known = top_level_fields(tk)
     names = frozenset(n.strip() for n in raw.split(",") if n.strip())
