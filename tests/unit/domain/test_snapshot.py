@@ -43,7 +43,7 @@ VALUE = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(st.sampled_from(list(Kind)), VALUE)
 def test_an_order_survives_its_document(kind, value):
     order = draft_order(kind, value, Caller("alice"), "o-1", datetime(2030, 1, 1, tzinfo=UTC))
