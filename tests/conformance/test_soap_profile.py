@@ -1,0 +1,38 @@
+"""Every conformance scenario through the SOAP profile: zeep from the served WSDL, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conformance import runner
+from tests.conformance.drivers.soap import SoapDriver
+from tests.soap_gateway import running_gateway
+
+SUITE = runner.load()
+CASES = {case.name: case for case in runner.cases(SUITE)}
+# A typed SOAP client cannot build {"items": "not a list"}: the WSDL refuses that one value, so the
+# best-effort call never leaves the client, where the scenario wants a per-value error beside the others.
+NOT_EXPRESSIBLE = {
+    "best-effort and atomic bulk forms": "a best-effort list holding a value the WSDL cannot type is refused whole"
+}
+
+
+def _case(name: str) -> object:
+    reason = NOT_EXPRESSIBLE.get(name)
+    return pytest.param(name, marks=pytest.mark.xfail(reason=reason, strict=True)) if reason else name
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def driver(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SoapDriver]:
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    async with running_gateway(url, tmp_path) as gateway:
+        yield SoapDriver(gateway)
+
+
+@pytest.mark.parametrize("name", [_case(name) for name in CASES])
+async def test_scenario_through_soap(driver, name):
+    trace = await runner.run_case(driver, CASES[name], SUITE)
+    assert len(trace) == len(CASES[name].steps)
