@@ -85,7 +85,7 @@ class SoapEndpoint:
         credentials: Credentials | None,
         *,
         max_body_bytes: int,
-        max_in_flight: int = 16,
+        max_in_flight: int = 8,
         offload_bytes: int = 16 * 1024,
         offload_elements: int = 1000,
         decode_threads: int = 2,
