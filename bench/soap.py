@@ -227,7 +227,7 @@ async def run(args: argparse.Namespace) -> Results:
 def _probe_line(label: str, probes: Sequence[Probe]) -> str:
     health, ready = probes
     return (
-        f"{label:<34} {health.ms(50):>8.1f} {health.ms(99):>8.1f} {ready.ms(50):>9.1f} {ready.ms(99):>9.1f}"
+        f"{label:<44} {health.ms(50):>8.1f} {health.ms(99):>8.1f} {ready.ms(50):>9.1f} {ready.ms(99):>9.1f}"
     )
 
 
@@ -239,8 +239,7 @@ def report(args: argparse.Namespace, results: Results) -> str:
         table([results.echo, results.gateway]).replace("vs raw", "vs echo"),
         f"SOAP create: {ratio:.0%} of the spyne echo rate (target 100%): {'met' if ratio >= 1 else 'NOT met'}",
         "",
-        f"other profiles' view while SOAP runs (probe every 20 ms)  {'healthz p50/p99 ms':>18}  "
-        f"{'readyz p50/p99 ms':>19}",
+        f"{'other profiles, probed every 20 ms':<44} {'healthz p50/p99 ms':>17} {'readyz p50/p99 ms':>19}",
         _probe_line("idle", results.idle),
         _probe_line(f"under SOAP create at {args.concurrency}", results.loaded),
     ]
