@@ -22,6 +22,7 @@ task under way.  Removing an order removes its tasks with it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -183,7 +184,7 @@ class CancelResource:
             raise IllegalArgument("a bulk cancel body must be a non-empty JSON array")
         caller, results = request[CALLER], []
         for i, body in enumerate(bodies):
-            outcome = await self.orders.attempt(i, None, lambda body=body: self._abort(caller, body, None))
+            outcome = await self.orders.attempt(i, None, functools.partial(self._abort, caller, body, None))
             if outcome.error is not None:
                 status, error = error_of(outcome.error)
                 results.append({"index": i, "id": None, "status": status, "error": error})

@@ -61,8 +61,8 @@ def _body(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "body", "required": True, "schema": schema}
 
 
-def kind_paths(tk: TmfKind) -> dict[str, dict[str, Any]]:
-    t, base, col = tk.type_name, tk.base_path, tk.collection_path
+def _bulk_paths(tk: TmfKind) -> dict[str, dict[str, Any]]:
+    t = tk.type_name
     order, results = _ref(f"{tk.api}_{t}"), _array(_ref("Ordergate_BulkResult"))
     mode = {
         "name": "mode",
@@ -72,81 +72,75 @@ def kind_paths(tk: TmfKind) -> dict[str, dict[str, Any]]:
         "default": "atomic",
     }
     fields = {"name": "fields", "in": "query", "type": "string", "required": False}
+    create = _op(
+        f"bulkCreate{t}",
+        "Create several orders: atomic (all or none, 201) or bestEffort (one result each, 200)",
+        {
+            "201": {"description": "All created (atomic)", "schema": _array(order)},
+            "200": {"description": "One result per input (bestEffort)", "schema": results},
+        }
+        | _errors(tk, 400, 401, 409, 413, 415),
+        mode,
+        _body("orders", _array(_ref(f"{tk.api}_{t}_Create"))),
+    )
+    patch = _op(
+        f"bulkPatch{t}",
+        "Best effort: each element is one PATCH of the order its id names",
+        {"200": {"description": "One result per input", "schema": results}} | _errors(tk, 400, 401, 413, 415),
+        _body("patches", _array(_ref(f"{tk.api}_{t}_Update"))),
+    )
+    delete = _op(
+        f"bulkDelete{t}",
+        "Best effort: remove each order named by an id parameter",
+        {"200": {"description": "One result per id", "schema": results}} | _errors(tk, 400, 401),
+        _IDS,
+    )
+    get = _op(
+        f"bulkRetrieve{t}",
+        "The orders named by the id parameters, in that order; 404 if one is unknown",
+        {"200": {"description": "Orders", "schema": _array(order)}} | _errors(tk, 400, 401, 404),
+        _IDS,
+        fields,
+    )
+    cancel = _op(
+        f"bulkCancel{t}",
+        "Best effort: one cancel task per element",
+        {"200": {"description": "One result per input", "schema": results}} | _errors(tk, 400, 401, 413, 415),
+        _body("cancellations", _array(_ref(f"{tk.api}_{tk.cancel_type}_Create"))),
+    )
     return {
-        f"{col}/{{id}}/history": {
-            "get": _op(
-                f"history{t}",
-                "State changes of the order and its items, oldest first",
-                {"200": {"description": "History", "schema": _array(_ref("Ordergate_HistoryEntry"))}}
-                | _errors(tk, 400, 401, 404),
-                _ID,
-            )
-        },
-        f"{col}/bulk": {
-            "post": _op(
-                f"bulkCreate{t}",
-                "Create several orders: atomic (all or none, 201) or bestEffort (one result each, 200)",
-                {
-                    "201": {"description": "All created (atomic)", "schema": _array(order)},
-                    "200": {"description": "One result per input (bestEffort)", "schema": results},
-                }
-                | _errors(tk, 400, 401, 409, 413, 415),
-                mode,
-                _body("orders", _array(_ref(f"{tk.api}_{t}_Create"))),
-            ),
-            "patch": _op(
-                f"bulkPatch{t}",
-                "Best effort: each element is one PATCH of the order its id names",
-                {"200": {"description": "One result per input", "schema": results}}
-                | _errors(tk, 400, 401, 413, 415),
-                _body("patches", _array(_ref(f"{tk.api}_{t}_Update"))),
-            ),
-            "delete": _op(
-                f"bulkDelete{t}",
-                "Best effort: remove each order named by an id parameter",
-                {"200": {"description": "One result per id", "schema": results}} | _errors(tk, 400, 401),
-                _IDS,
-            ),
-            "get": _op(
-                f"bulkRetrieve{t}",
-                "The orders named by the id parameters, in that order; 404 if one is unknown",
-                {"200": {"description": "Orders", "schema": _array(order)}} | _errors(tk, 400, 401, 404),
-                _IDS,
-                fields,
-            ),
-        },
-        f"{base}/{tk.cancel_resource}/bulk": {
-            "post": _op(
-                f"bulkCancel{t}",
-                "Best effort: one cancel task per element",
-                {"200": {"description": "One result per input", "schema": results}}
-                | _errors(tk, 400, 401, 413, 415),
-                _body("cancellations", _array(_ref(f"{tk.api}_{tk.cancel_type}_Create"))),
-            )
-        },
-        f"{base}/hub": {
-            "get": _op(
-                f"listListener{t}",
-                "The caller's subscriptions",
-                {
-                    "200": {
-                        "description": "Subscriptions",
-                        "schema": _array(_ref(f"{tk.api}_EventSubscription")),
-                    }
-                }
-                | _errors(tk, 401),
-            )
-        },
-        f"{base}/hub/{{id}}": {
-            "get": _op(
-                f"retrieveListener{t}",
-                "One subscription with its delivery counts and the deliveries given up",
-                {"200": {"description": "Subscription", "schema": _ref("Ordergate_HubSubscriptionStatus")}}
-                | _errors(tk, 401, 404),
-                _ID,
-            )
-        },
+        f"{tk.collection_path}/bulk": {"post": create, "patch": patch, "delete": delete, "get": get},
+        f"{tk.base_path}/{tk.cancel_resource}/bulk": {"post": cancel},
     }
+
+
+def kind_paths(tk: TmfKind) -> dict[str, dict[str, Any]]:
+    t = tk.type_name
+    history = _op(
+        f"history{t}",
+        "State changes of the order and its items, oldest first",
+        {"200": {"description": "History", "schema": _array(_ref("Ordergate_HistoryEntry"))}}
+        | _errors(tk, 400, 401, 404),
+        _ID,
+    )
+    listeners = _op(
+        f"listListener{t}",
+        "The caller's subscriptions",
+        {"200": {"description": "Subscriptions", "schema": _array(_ref(f"{tk.api}_EventSubscription"))}}
+        | _errors(tk, 401),
+    )
+    listener = _op(
+        f"retrieveListener{t}",
+        "One subscription with its delivery counts and the deliveries given up",
+        {"200": {"description": "Subscription", "schema": _ref("Ordergate_HubSubscriptionStatus")}}
+        | _errors(tk, 401, 404),
+        _ID,
+    )
+    return {
+        f"{tk.collection_path}/{{id}}/history": {"get": history},
+        f"{tk.base_path}/hub": {"get": listeners},
+        f"{tk.base_path}/hub/{{id}}": {"get": listener},
+    } | _bulk_paths(tk)
 
 
 def gateway_paths() -> dict[str, dict[str, Any]]:

@@ -34,40 +34,39 @@ async def test_create_answers_201_with_location_etag_and_a_conforming_order(rest
     assert read.headers["ETag"] == '"1"'
 
 
+FULL_SERVICE_ORDER = {
+    "externalId": "crm-1",
+    "description": "fibre for the new office",
+    "category": "business",
+    "priority": "0",
+    "requestedStartDate": "2031-01-01T08:00:00Z",
+    "requestedCompletionDate": "2031-01-10T08:00:00Z",
+    "note": [{"text": "call first", "author": "jo", "date": "2030-12-01T10:00:00Z"}],
+    "relatedParty": [{"id": "cust-9", "role": "customer", "name": "ACME", "@referredType": "Organization"}],
+    "orderRelationship": [{"id": "so-1", "relationshipType": "dependsOn"}],
+    "serviceOrderItem": [
+        {
+            "id": "1",
+            "action": "add",
+            "quantity": 2,
+            "service": {
+                "serviceSpecification": {"id": "fibre-1g", "name": "Fibre 1G"},
+                "serviceCharacteristic": [{"name": "vlan", "value": "100", "valueType": "string"}],
+            },
+        },
+        {
+            "id": "2",
+            "action": "modify",
+            "service": {"id": "svc-42", "serviceSpecification": {"id": "router"}},
+            "serviceOrderItemRelationship": [{"relationshipType": "dependsOn", "orderItem": {"itemId": "1"}}],
+        },
+    ],
+}
+
+
 async def test_an_order_round_trips_every_supported_attribute(rest: RestGateway):
     tk = SERVICE
-    body = {
-        "externalId": "crm-1",
-        "description": "fibre for the new office",
-        "category": "business",
-        "priority": "0",
-        "requestedStartDate": "2031-01-01T08:00:00Z",
-        "requestedCompletionDate": "2031-01-10T08:00:00Z",
-        "note": [{"text": "call first", "author": "jo", "date": "2030-12-01T10:00:00Z"}],
-        "relatedParty": [
-            {"id": "cust-9", "role": "customer", "name": "ACME", "@referredType": "Organization"}
-        ],
-        "orderRelationship": [{"id": "so-1", "relationshipType": "dependsOn"}],
-        "serviceOrderItem": [
-            {
-                "id": "1",
-                "action": "add",
-                "quantity": 2,
-                "service": {
-                    "serviceSpecification": {"id": "fibre-1g", "name": "Fibre 1G"},
-                    "serviceCharacteristic": [{"name": "vlan", "value": "100", "valueType": "string"}],
-                },
-            },
-            {
-                "id": "2",
-                "action": "modify",
-                "service": {"id": "svc-42", "serviceSpecification": {"id": "router"}},
-                "serviceOrderItemRelationship": [
-                    {"relationshipType": "dependsOn", "orderItem": {"itemId": "1"}}
-                ],
-            },
-        ],
-    }
+    body = FULL_SERVICE_ORDER
     created = await rest.call("alice", "POST", tk.collection_path, json=body)
     assert created.status == 201, created.body
     order = created.body
