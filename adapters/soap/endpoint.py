@@ -25,7 +25,7 @@ from lxml import etree
 
 from adapters.identity import Credentials, Unauthenticated, caller_for_http
 from adapters.soap.envelope import SoapRequest, fault_bytes, read_request, response_bytes
-from adapters.soap.faults import CLIENT, VERSION_MISMATCH, SoapFault, operation_fault, order_fault
+from adapters.soap.faults import CLIENT, SERVER, VERSION_MISMATCH, SoapFault, operation_fault, order_fault
 from adapters.soap.wsdl import WsdlDocument, request_operations, xsd_root
 from adapters.xml import XmlOrderOperations
 from adapters.xml.schema import XSD_PATH, violation
@@ -139,6 +139,13 @@ class SoapEndpoint:
         except SoapFault as fault:
             # WS-I Basic Profile R1126: a Fault travels with HTTP 500
             return _xml_response(fault_bytes(fault), 500)
+        except ConnectionError:
+            raise  # the client went away: nobody to answer
+        except Exception:
+            log.exception("SOAP request failed outside any operation")
+            return _xml_response(
+                fault_bytes(SoapFault(SERVER, "the gateway failed to handle the request")), 500
+            )
 
     async def _read_body(self, request: web.Request) -> bytes:
         declared = request.content_length
