@@ -47,7 +47,10 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
 
 def make_engine(url: str, pool_size: int = 20) -> AsyncEngine:
     if not is_sqlite(url):
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        # A fixed pool: past pool_size callers wait for a connection.  Overflow
+        # connections are closed on return, so a load just above pool_size kept
+        # opening PostgreSQL sessions (a server process each) for a single use.
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
         _ping_idle_connections(engine)
         return engine
     engine = create_async_engine(url, connect_args={"timeout": 30})
