@@ -4,7 +4,8 @@ Starts the gateway (``build_app`` on a fresh PostgreSQL database) and the raw
 aiohttp + asyncpg baseline (``bench.raw_rest_server``), each in a process of
 its own on a free loopback port, and drives them from this process with an
 aiohttp client at a fixed concurrency, in alternating rounds so both meet the
-same conditions.  The load generator never shares a process with a server.
+same conditions.  The load generator never shares a process with a server,
+and only one server runs at a time.
 """
 
 from __future__ import annotations
@@ -120,20 +121,21 @@ class CreatePoster:
 
 
 async def run(args: argparse.Namespace) -> list[Figures]:
+    """Alternate the servers, one running at a time: neither competes with an idle twin,
+    and the database never holds both servers' connection pools at once."""
     runner = Runner(args.orders, args.concurrency)
+    servers = {"raw": "raw aiohttp+asyncpg POST", "ordergate": "ordergate REST POST"}
+    runs: dict[str, list[Figures]] = {target: [] for target in servers}
     async with (
         scratch_postgres(args.pg_url, "rest") as database,
-        server_process("ordergate", database) as gateway_url,
-        server_process("raw", database) as raw_url,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.concurrency)) as session,
     ):
-        raw = CreatePoster(session, raw_url, "raw aiohttp+asyncpg POST")
-        gateway = CreatePoster(session, gateway_url, "ordergate REST POST")
-        raw_runs, gateway_runs = [], []
-        for r in range(args.rounds):
-            raw_runs.append(await runner.measure("postgres", raw.label, raw, warm=r == 0))
-            gateway_runs.append(await runner.measure("postgres", gateway.label, gateway, warm=r == 0))
-    baseline, measured = best(raw_runs), best(gateway_runs)
+        for _ in range(args.rounds):
+            for target, label in servers.items():
+                async with server_process(target, database) as url:
+                    poster = CreatePoster(session, url, label)
+                    runs[target].append(await runner.measure("postgres", label, poster))
+    baseline, measured = best(runs["raw"]), best(runs["ordergate"])
     measured.baseline = baseline
     return [baseline, measured]
 

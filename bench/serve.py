@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bench.scratch import asyncpg_dsn
 
-RAW_POOL_SIZE = 32
+RAW_POOL_SIZE = 20  # the size of the gateway's own pool (SqlaOrderStore's default)
 
 
 def build(target: str, database_url: str) -> web.Application:
