@@ -166,7 +166,7 @@ def event_filter(tk: TmfKind, query: str | None) -> EventFilter:
     """``eventType=X,Y&event.productOrder.state=completed`` (the ``event.<resource>.`` prefix is optional)."""
     if not query:
         return EventFilter(frozenset(), ())
-    known = tk.event_names()
+    known = tk.event_names
     types: set[str] = set()
     pairs = []
     prefix = f"event.{tk.resource}."

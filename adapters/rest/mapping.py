@@ -147,10 +147,10 @@ def order_to_tmf(tk: TmfKind, doc: Mapping[str, Any], base_url: str) -> dict[str
     return _drop_empty(out)
 
 
-def select_fields(tmf: Mapping[str, Any], fields: frozenset[str] | None) -> dict[str, Any]:
+def select_fields(tmf: dict[str, Any], fields: frozenset[str] | None) -> dict[str, Any]:
     """TMF630 attribute selection: id, href, @type and @baseType are always kept."""
     if fields is None:
-        return dict(tmf)
+        return tmf
     keep = fields | {"id", "href", "@type", "@baseType"}
     return {k: v for k, v in tmf.items() if k in keep}
 

@@ -36,7 +36,7 @@ class MetadataResource:
             "optionalOperations": self.orders.get_supported_optional_operations(),
             "queryTypes": self.orders.get_query_types(),
             "eventTypes": self.orders.get_event_types(),
-            "tmfEventTypes": {tk.resource: sorted(tk.event_names()) for tk in KINDS.values()},
+            "tmfEventTypes": {tk.resource: sorted(tk.event_names) for tk in KINDS.values()},
             "@type": "GatewayMetadata",
         }
         return web.json_response(body)

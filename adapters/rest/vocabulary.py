@@ -9,6 +9,7 @@ difference lives in this one table, so the mapping code is written once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from core.domain.events import EventType
 from core.domain.model import Kind
@@ -24,6 +25,8 @@ _EVENT_SUFFIX = {
 
 @dataclass(frozen=True)
 class TmfKind:
+    """One TMF API's vocabulary (derived names are computed once: they are used on every request)."""
+
     kind: Kind
     api: str  # TMF622 ...
     spec_file: str
@@ -36,41 +39,42 @@ class TmfKind:
     single_note: bool  # TMF697 has one note object, not a list
     task_received_state: str  # TMF622 says acknowledged, the others accepted
 
-    @property
+    @cached_property
     def resource(self) -> str:
         return self.kind.value
 
-    @property
+    @cached_property
     def type_name(self) -> str:
         return self.kind.base_type
 
-    @property
+    @cached_property
     def entity_key(self) -> str:
         return self.kind.entity
 
-    @property
+    @cached_property
     def specification_key(self) -> str:
         return f"{self.entity_key}Specification"
 
-    @property
+    @cached_property
     def characteristic_key(self) -> str:
         return f"{self.entity_key}Characteristic"
 
-    @property
+    @cached_property
     def cancel_resource(self) -> str:
         return f"cancel{self.type_name}"
 
-    @property
+    @cached_property
     def cancel_type(self) -> str:
         return f"Cancel{self.type_name}"
 
-    @property
+    @cached_property
     def collection_path(self) -> str:
         return f"{self.base_path}/{self.resource}"
 
     def event_name(self, event_type: EventType) -> str:
         return self.type_name + _EVENT_SUFFIX[event_type]
 
+    @cached_property
     def event_names(self) -> dict[str, EventType]:
         return {self.event_name(t): t for t in EventType}
 

@@ -21,20 +21,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import schemathesis
 from aiohttp import web
 from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from adapters.rest.openapi import tmf_spec
 from adapters.rest.vocabulary import TmfKind
 from ordergate.bootstrap import build_app
 from ordergate.settings import GatewaySettings
 from tests.integration.rest.gateway import free_socket
-from tests.integration.rest.tmf import ALL_KINDS, order_body
+from tests.integration.rest.tmf import ALL_KINDS, order_body, quiet_import
 
+schemathesis = quiet_import("schemathesis")
+GenerationMode = schemathesis.GenerationMode
+not_a_server_error = quiet_import("schemathesis.checks").not_a_server_error
+response_schema_conformance = quiet_import("schemathesis.specs.openapi.checks").response_schema_conformance
 EXAMPLES = 4
 CHECKS = [not_a_server_error, response_schema_conformance]
 

@@ -120,7 +120,7 @@ def canonical_event(envelope: dict[str, Any]) -> dict[str, Any]:
     tk = KINDS[Kind(resource)]
     return {
         "eventId": envelope["eventId"],
-        "type": tk.event_names()[envelope["eventType"]].value,
+        "type": tk.event_names[envelope["eventType"]].value,
         "state": order.get("state"),
         "previousState": envelope.get("previousState"),
         "itemChanges": [
