@@ -137,8 +137,9 @@ class SqlaUnitOfWork:
 
     async def __aenter__(self) -> Self:
         try:
+            # The transaction begins with the first statement (autobegin): one
+            # trip less through SQLAlchemy's async bridge than an explicit begin.
             self._conn = await self._engine.connect()
-            await self._conn.begin()
         except _INFRA as e:
             raise Unavailable(f"database unavailable: {e}") from e
         self.orders = SqlaOrderRepository(self._conn)
