@@ -19,18 +19,15 @@ from __future__ import annotations
 
 import sys
 import threading
-import warnings
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from adapters.xml import NS
+from spyne import Application, ComplexModel, DateTime, Integer, ServiceBase, Unicode, rpc
+from spyne.protocol.soap import Soap11
+from spyne.server.wsgi import WsgiApplication
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", ImportWarning)  # spyne's vendored six
-    from spyne import Application, ComplexModel, DateTime, Integer, ServiceBase, Unicode, rpc
-    from spyne.protocol.soap import Soap11
-    from spyne.server.wsgi import WsgiApplication
+from adapters.xml import NS
 
 
 class _Model(ComplexModel):  # type: ignore[misc]

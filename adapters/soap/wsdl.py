@@ -11,22 +11,17 @@ so the XSD stays the single source of every element a client sees.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
 from lxml import etree
+from spyne import AnyXml, Application, ComplexModel, Fault, ServiceBase, rpc
+from spyne.interface.wsdl import Wsdl11
+from spyne.protocol.soap import Soap11
+from spyne.util.appreg import unregister_application
 
 from adapters.xml import NS, xsd_bytes
-
-with warnings.catch_warnings():
-    # spyne's vendored six predates find_spec(); the ImportWarning it triggers is noise
-    warnings.simplefilter("ignore", ImportWarning)
-    from spyne import AnyXml, Application, ComplexModel, Fault, ServiceBase, rpc
-    from spyne.interface.wsdl import Wsdl11
-    from spyne.protocol.soap import Soap11
-    from spyne.util.appreg import unregister_application
 
 SOAP_OVER_HTTP = "http://schemas.xmlsoap.org/soap/http"
 SERVICE_NAME = "OrderManagement"
