@@ -111,7 +111,7 @@ class AmqpRequestListener:
         self._settlers: weakref.WeakKeyDictionary[aiormq.abc.AbstractChannel, TransactionalSettler] = (
             weakref.WeakKeyDictionary()
         )
-        self._in_flight: set[asyncio.Task[object]] = set()
+        self._in_flight: set[asyncio.Task[None]] = set()
         self._connection: AbstractRobustConnection | None = None
         self._queue: AbstractQueue | None = None
         self._consumer_tag: str | None = None
@@ -142,9 +142,10 @@ class AmqpRequestListener:
     async def stop(self) -> None:
         """Stop taking requests, let those in flight finish for a while, then disconnect."""
         self.consuming.clear()
-        if self._queue is not None and self._consumer_tag is not None:
+        if self._queue is not None and self._consumer_tag is not None and is_connected(self._connection):
+            # bounded: a robust queue waits for the broker to come back before it cancels
             with contextlib.suppress(Exception):
-                await self._queue.cancel(self._consumer_tag)
+                await asyncio.wait_for(self._queue.cancel(self._consumer_tag), self._settings.drain_seconds)
         if self._in_flight:
             _, late = await asyncio.wait(set(self._in_flight), timeout=self._settings.drain_seconds)
             for task in late:  # unacknowledged: the broker hands them out again
@@ -153,17 +154,20 @@ class AmqpRequestListener:
             await self._connection.close()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._in_flight.add(task)
+        # The client library cancels a channel's consumer callbacks when the channel
+        # closes; the request is worked off in a task of the listener's own instead,
+        # so a lost connection never interrupts a database transaction half-way.
+        work = asyncio.create_task(self._work_off(message), name=f"amqp-request-{message.message_id}")
+        self._in_flight.add(work)
+        work.add_done_callback(self._in_flight.discard)
+        await asyncio.shield(work)
+
+    async def _work_off(self, message: AbstractIncomingMessage) -> None:
         try:
             async with self._slots:
                 await self._handle(message)
         except Exception:  # never let one message take the consumer down
             log.exception("request %s could not be handled; the broker will redeliver it", message.message_id)
-        finally:
-            if task is not None:
-                self._in_flight.discard(task)
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         request = _request(message)

@@ -176,6 +176,13 @@ class Requester:
         assert not self.invalid, self.invalid
         return self.replies[key]
 
+    async def answered(self, count: int, seconds: float = 60.0) -> None:
+        """Until ``count`` requests have had a reply."""
+        async with self._arrived:
+            await asyncio.wait_for(
+                self._arrived.wait_for(lambda: sum(1 for r in self.replies.values() if r) >= count), seconds
+            )
+
     async def call(self, operation: str, inner: str = "", **options: Any) -> Received:
         return await self.call_raw(request_body(operation, inner), **options)
 

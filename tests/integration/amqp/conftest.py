@@ -131,6 +131,7 @@ StartGateway = Callable[..., Awaitable[RunningGateway]]
 @pytest.fixture
 async def start_gateway(amqp_url: str, aiohttp_server) -> StartGateway:  # type: ignore[no-untyped-def]
     """Start a gateway (HTTP on a free port, the AMQP profile on the test vhost) on a store."""
+    session_url = amqp_url
 
     async def start(
         store: SqlaOrderStore,
@@ -138,7 +139,9 @@ async def start_gateway(amqp_url: str, aiohttp_server) -> StartGateway:  # type:
         credentials: Credentials | None = None,
         max_body_bytes: int = 1024 * 1024,
         concurrency: int = 16,
+        amqp_url: str = amqp_url,
     ) -> RunningGateway:
+        """``amqp_url`` may lead to the test vhost another way (through a proxy)."""
         await reset_broker(amqp_url)
         settings = GatewaySettings(
             database_url=store.url,
@@ -150,7 +153,7 @@ async def start_gateway(amqp_url: str, aiohttp_server) -> StartGateway:  # type:
         server = await aiohttp_server(build_app(settings, Gateway(settings, store, orders, credentials)))
         http_url = str(server.make_url("")).rstrip("/")
         await wait_ready(http_url)
-        return RunningGateway(http_url, amqp_url, await served_schema(http_url), orders, store)
+        return RunningGateway(http_url, session_url, await served_schema(http_url), orders, store)
 
     return start
 
