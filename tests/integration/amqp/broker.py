@@ -192,6 +192,14 @@ class Requester:
         return reply
 
 
+async def send_all(requester: Requester, count: int) -> list[str]:
+    """Publish ``count`` distinct create requests at once; their message ids."""
+    keys = [uuid.uuid4().hex for _ in range(count)]
+    body = request_body("createOrderByValue", SERVICE_VALUE)
+    await asyncio.gather(*(requester.send(body, message_id=k) for k in keys))
+    return keys
+
+
 # ------------------------------------------------------------------ events
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -22,6 +21,7 @@ from tests.integration.amqp.broker import (
     Requester,
     close_gateway_connections,
     request_body,
+    send_all,
     take_dead_letters,
 )
 from tests.integration.amqp.proxy import TcpProxy
@@ -81,13 +81,6 @@ async def test_a_request_waits_in_the_queue_while_the_database_is_down(
         assert await gateway.order_count() == 2
     finally:
         await requester.close()
-
-
-async def send_all(requester: Requester, count: int) -> list[str]:
-    keys = [uuid.uuid4().hex for _ in range(count)]
-    body = request_body("createOrderByValue", SERVICE_VALUE)
-    await asyncio.gather(*(requester.send(body, message_id=k) for k in keys))
-    return keys
 
 
 async def test_connection_losses_mid_stream_lose_nothing_and_repeat_nothing(
