@@ -13,12 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable
 
 import asyncpg
 
 from adapters.sql import SqlaOrderStore
-from bench.measure import Figures, Runner, best, machine_line, table, verdict
+from bench.measure import Figures, Runner, machine_line, table, verdict
 from bench.raw_orders import create_raw, order_value, same_rows
 from bench.scratch import DEFAULT_PG_SERVER, asyncpg_dsn, scratch_postgres, scratch_sqlite
 from core.domain.model import Caller, Kind, Role
@@ -40,11 +39,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--pg-url", default=DEFAULT_PG_SERVER, help="PostgreSQL server to create the database on")
     p.add_argument("--sqlite-dir", default=None, help="where the SQLite file goes (default: system temp)")
     p.add_argument("--only", choices=["sqlite", "postgres"], help="measure one backend only")
-    p.add_argument("--rounds", type=int, default=2, help="alternating core/raw create runs; best counts")
+    p.add_argument(
+        "--slices", type=int, default=8, help="raw and core creates alternate in this many slices (default 8)"
+    )
     args = p.parse_args(argv)
     args.lifecycles = args.lifecycles or max(1, args.orders // 4)
-    if min(args.orders, args.lifecycles, args.concurrency, args.rounds) < 1:
-        p.error("--orders, --lifecycles, --concurrency and --rounds must be at least 1")
+    if min(args.orders, args.lifecycles, args.concurrency, args.slices) < 1:
+        p.error("--orders, --lifecycles, --concurrency and --slices must be at least 1")
     return args
 
 
@@ -91,18 +92,14 @@ async def bench_postgres(args: argparse.Namespace, runner: Runner) -> list[Figur
             )
             if mismatch:
                 raise RuntimeError(mismatch)
-            raw_runs, core_runs = [], []
-
-            def raw_op(i: int) -> Awaitable[str]:
-                return create_raw(pool, CLIENT.client_id, order_value(i))
-
-            def core_op(i: int) -> Awaitable[str]:
-                return _create(om, i)
-
-            for r in range(args.rounds):
-                raw_runs.append(await runner.measure("postgres", "raw asyncpg create", raw_op, warm=r == 0))
-                core_runs.append(await runner.measure("postgres", "create", core_op, warm=r == 0))
-            raw, create = best(raw_runs), best(core_runs)
+            raw, create = await runner.interleaved(
+                "postgres",
+                {
+                    "raw asyncpg create": lambda i: create_raw(pool, CLIENT.client_id, order_value(i)),
+                    "create": lambda i: _create(om, i),
+                },
+                args.slices,
+            )
             create.baseline = raw
             lifecycle = await runner.measure(
                 "postgres", "lifecycle (4 tx)", lambda i: _lifecycle(om, i), count=args.lifecycles
@@ -128,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = asyncio.run(run(args))
     print(
         f"ordergate bench core: {args.orders} creates and {args.lifecycles} lifecycles per run, "
-        f"concurrency {args.concurrency}, best of {args.rounds} alternating create runs on PostgreSQL; "
+        f"concurrency {args.concurrency}, PostgreSQL creates interleaved with the raw baseline "
+        f"in {args.slices} slices; "
         f"{machine_line()}"
     )
     print(table(rows))

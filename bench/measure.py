@@ -68,7 +68,8 @@ Operation = Callable[[int], Awaitable[object]]
 
 
 class Runner:
-    """Numbers orders across runs so every order value is distinct, and warms each operation up."""
+    """Numbers orders across runs so every order value is distinct; warms operations up;
+    interleaves the operations under comparison."""
 
     def __init__(self, orders: int, concurrency: int) -> None:
         self.orders = orders
@@ -76,14 +77,35 @@ class Runner:
         self.warmup = max(concurrency, min(200, orders // 5))
         self._next = 0
 
+    async def warm(self, operation: Operation, count: int | None = None) -> None:
+        await self._run(min(self.warmup, max(self.concurrency, (count or self.orders) // 10)), operation)
+
     async def measure(
         self, backend: str, name: str, operation: Operation, *, warm: bool = True, count: int | None = None
     ) -> Figures:
         count = count or self.orders
         if warm:
-            await self._run(min(self.warmup, max(self.concurrency, count // 10)), operation)
+            await self.warm(operation, count)
+        figures = Figures(backend, name, 0, 0.0)
+        await self.add_slice(figures, operation, count)
+        return figures
+
+    async def add_slice(self, figures: Figures, operation: Operation, count: int) -> None:
         seconds, latencies = await self._run(count, operation)
-        return Figures(backend, name, count, seconds, latencies)
+        figures.count += count
+        figures.seconds += seconds
+        figures.latencies += latencies
+
+    async def interleaved(self, backend: str, operations: dict[str, Operation], slices: int) -> list[Figures]:
+        """Each operation runs ``orders`` times in ``slices`` slices taken in turns, so a burst
+        of load from a neighbour falls on all of them alike; each one's figures sum its slices."""
+        for operation in operations.values():
+            await self.warm(operation)
+        totals = {name: Figures(backend, name, 0, 0.0) for name in operations}
+        for size in slice_sizes(self.orders, slices):
+            for name, operation in operations.items():
+                await self.add_slice(totals[name], operation, size)
+        return list(totals.values())
 
     async def _run(self, count: int, operation: Operation) -> tuple[float, list[float]]:
         first, self._next = self._next, self._next + count
@@ -93,6 +115,12 @@ class Runner:
 def best(runs: Sequence[Figures]) -> Figures:
     """The fastest of repeated runs: on a shared machine, slower runs mostly measure the neighbours."""
     return max(runs, key=lambda f: f.rate)
+
+
+def slice_sizes(total: int, slices: int) -> list[int]:
+    """``total`` split into at most ``slices`` near-equal non-empty parts."""
+    slices = max(1, min(slices, total))
+    return [total // slices + (1 if i < total % slices else 0) for i in range(slices)]
 
 
 def machine_line() -> str:

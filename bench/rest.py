@@ -3,9 +3,8 @@
 Starts the gateway (``build_app`` on a fresh PostgreSQL database) and the raw
 aiohttp + asyncpg baseline (``bench.raw_rest_server``), each in a process of
 its own on a free loopback port, and drives them from this process with an
-aiohttp client at a fixed concurrency, in alternating rounds so both meet the
-same conditions.  The load generator never shares a process with a server,
-and only one server runs at a time.
+aiohttp client at a fixed concurrency.  The load generator never shares a
+process with a server.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.measure import Figures, Runner, best, machine_line, table, verdict
+from bench.measure import Figures, Runner, machine_line, slice_sizes, table, verdict
 from bench.raw_rest_server import PATH
 from bench.scratch import DEFAULT_PG_SERVER, scratch_postgres
 
@@ -67,10 +66,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--orders", type=int, default=2000, help="POSTs per measured run (default 2000)")
     p.add_argument("--concurrency", type=int, default=32, help="requests in flight (default 32)")
     p.add_argument("--pg-url", default=DEFAULT_PG_SERVER, help="PostgreSQL server to create the database on")
-    p.add_argument("--rounds", type=int, default=2, help="alternating gateway/raw runs; best counts")
+    p.add_argument(
+        "--slices", type=int, default=4, help="the servers take turns in this many slices (default 4)"
+    )
     args = p.parse_args(argv)
-    if min(args.orders, args.concurrency, args.rounds) < 1:
-        p.error("--orders, --concurrency and --rounds must be at least 1")
+    if min(args.orders, args.concurrency, args.slices) < 1:
+        p.error("--orders, --concurrency and --slices must be at least 1")
     return args
 
 
@@ -121,21 +122,23 @@ class CreatePoster:
 
 
 async def run(args: argparse.Namespace) -> list[Figures]:
-    """Alternate the servers, one running at a time: neither competes with an idle twin,
-    and the database never holds both servers' connection pools at once."""
+    """The servers take turns, one running at a time, in ``slices`` slices each: neither
+    competes with an idle twin, the database never holds both connection pools, and a
+    neighbour's burst of load falls on both alike.  Each start is warmed up first."""
     runner = Runner(args.orders, args.concurrency)
     servers = {"raw": "raw aiohttp+asyncpg POST", "ordergate": "ordergate REST POST"}
-    runs: dict[str, list[Figures]] = {target: [] for target in servers}
+    totals = {target: Figures("postgres", label, 0, 0.0) for target, label in servers.items()}
     async with (
         scratch_postgres(args.pg_url, "rest") as database,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.concurrency)) as session,
     ):
-        for _ in range(args.rounds):
+        for size in slice_sizes(args.orders, args.slices):
             for target, label in servers.items():
                 async with server_process(target, database) as url:
                     poster = CreatePoster(session, url, label)
-                    runs[target].append(await runner.measure("postgres", label, poster))
-    baseline, measured = best(runs["raw"]), best(runs["ordergate"])
+                    await runner.warm(poster, size)
+                    await runner.add_slice(totals[target], poster, size)
+    baseline, measured = totals["raw"], totals["ordergate"]
     measured.baseline = baseline
     return [baseline, measured]
 
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = asyncio.run(run(args))
     print(
         f"ordergate bench rest: {args.orders} POSTs per run, concurrency {args.concurrency}, "
-        f"best of {args.rounds} alternating runs, client in its own process; {machine_line()}"
+        f"servers taking turns in {args.slices} slices, client in its own process; {machine_line()}"
     )
     print(table(rows))
     print(verdict(rows[-1], TARGET, "REST create"))

@@ -9,7 +9,7 @@ import pytest
 
 from bench import core as bench_core
 from bench import rest as bench_rest
-from bench.measure import Figures
+from bench.measure import Figures, slice_sizes
 from tests.conftest import PG_SERVER
 
 
@@ -29,9 +29,15 @@ def test_figures_rate_percentiles_and_ratio():
     assert measured.ratio == pytest.approx(0.5)
 
 
+def test_slices_cover_every_order_once():
+    assert slice_sizes(10, 4) == [3, 3, 2, 2]
+    assert slice_sizes(3, 8) == [1, 1, 1]
+    assert slice_sizes(5, 1) == [5]
+
+
 @pytest.mark.postgres
 def test_core_benchmark_runs_on_both_stores(tmp_path, capsys):
-    argv = ["--orders", "20", "--lifecycles", "5", "--concurrency", "4", "--rounds", "1"]
+    argv = ["--orders", "20", "--lifecycles", "5", "--concurrency", "4", "--slices", "2"]
     assert bench_core.main([*argv, "--pg-url", PG_SERVER, "--sqlite-dir", str(tmp_path)]) == 0
     rows = _table_rows(capsys.readouterr().out)
     assert [r.split()[0] for r in rows] == ["sqlite", "sqlite", "postgres", "postgres", "postgres"]
@@ -42,7 +48,7 @@ def test_core_benchmark_runs_on_both_stores(tmp_path, capsys):
 
 @pytest.mark.postgres
 def test_rest_benchmark_posts_to_the_gateway_and_the_raw_server(capsys):
-    argv = ["--orders", "20", "--concurrency", "4", "--rounds", "1", "--pg-url", PG_SERVER]
+    argv = ["--orders", "20", "--concurrency", "4", "--slices", "2", "--pg-url", PG_SERVER]
     assert bench_rest.main(argv) == 0
     rows = _table_rows(capsys.readouterr().out)
     assert len(rows) == 2
