@@ -84,7 +84,10 @@ def exception_of(operation: str, error: Exception) -> etree._Element:
     if isinstance(error, OrderError):
         return error_element(operation, error)
     if isinstance(error, XmlRejected):
-        return exception_element(operation, "illegalArgument", str(error))
+        # a value the schema refused (a bad date, state, priority) is an illegal attribute
+        # value, as the core says for the same mistake; anything else is malformed input
+        kind = "illegalAttributeValue" if error.attribute else "illegalArgument"
+        return exception_element(operation, kind, str(error), error.attribute)
     if isinstance(error, Unauthenticated):
         return exception_element(operation, "unauthenticated", str(error))
     return exception_element(operation, "remote", f"internal error while executing {operation}")

@@ -52,7 +52,7 @@ ANSWERABLE = {
     "malformed": (b"<createOrderByValueRequest><serviceOrderValue>", CREATE, "malformed XML"),
     "wrong namespace": (VALID.replace(NS.encode(), b"urn:somebody:else"), {}, "not in namespace"),
     "fails the XSD": (
-        request_body("createOrderByValue", "<serviceOrderValue><priority>9</priority></serviceOrderValue>"),
+        request_body("createOrderByValue", "<serviceOrderValue><colour>red</colour></serviceOrderValue>"),
         {},
         "not valid against the ordermanagement schema",
     ),
@@ -79,6 +79,14 @@ async def test_answerable_bad_input_gets_an_exception_reply_and_changes_nothing(
     assert reason in (reply.text("om:illegalArgumentException/om:message") or "")
     assert await small_gateway.order_count() == 0
     assert (await client.call_raw(VALID)).name == "createOrderByValueResponse"
+
+
+async def test_a_value_the_schema_refuses_is_an_illegal_attribute_value(small_gateway, client):
+    body = request_body("createOrderByValue", "<serviceOrderValue><priority>9</priority></serviceOrderValue>")
+    reply = await client.call_raw(body)
+    assert reply.text("om:illegalAttributeValueException/om:code") == "illegalAttributeValue"
+    assert reply.text("om:illegalAttributeValueException/om:attribute") == "priority"
+    assert await small_gateway.order_count() == 0
 
 
 UNANSWERABLE = {
