@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.amqp.broker import (
+from tests.amqp_broker import (
     NS,
     SERVICE_VALUE,
     Requester,

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.integration.amqp.broker import SERVICE_VALUE, service_key
+from tests.amqp_broker import SERVICE_VALUE, service_key
 
 pytestmark = pytest.mark.rabbitmq
 

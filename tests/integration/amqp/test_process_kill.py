@@ -15,8 +15,8 @@ import pytest
 from adapters.identity import LOCAL_ADMIN
 from core.domain.query import OrderQuery
 from core.usecases import OrderManagement
-from tests.integration.amqp.broker import Requester, reset_broker, send_all
-from tests.integration.amqp.conftest import served_schema, wait_ready
+from tests.amqp_broker import Requester, reset_broker, send_all
+from tests.amqp_gateway import served_schema, wait_ready
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
 

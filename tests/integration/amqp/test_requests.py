@@ -7,7 +7,7 @@ import pytest
 
 from adapters.xml import EVENT_ELEMENTS, XmlOrderOperations
 from adapters.xml.schema import XSD_PATH
-from tests.integration.amqp.broker import SERVICE_VALUE, Requester, request_body, service_key
+from tests.amqp_broker import SERVICE_VALUE, Requester, request_body, service_key
 
 pytestmark = pytest.mark.rabbitmq
 

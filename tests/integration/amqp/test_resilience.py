@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from adapters.sql import SqlaOrderStore
-from tests.integration.amqp.broker import (
+from tests.amqp_broker import (
     SERVICE_VALUE,
     EventWatcher,
     Requester,
@@ -89,7 +89,7 @@ async def test_connection_losses_mid_stream_lose_nothing_and_repeat_nothing(
     """Requests in flight while the gateway's broker connections drop (cut by the network, then
     closed by the broker): each gets exactly one reply and creates one order; no event is lost."""
     caplog.set_level(logging.INFO, logger="adapters.amqp.listener")
-    gateway = await start_gateway(sql_store, amqp_url=through(amqp_url, broker_proxy.port), concurrency=8)
+    gateway = await start_gateway(sql_store, via=through(amqp_url, broker_proxy.port), concurrency=8)
     requester = await Requester(amqp_url, gateway.schema).open()
     watcher = await EventWatcher(amqp_url, gateway.schema).open()
     try:
