@@ -15,6 +15,7 @@ from adapters.sql import tables as t
 from adapters.sql.engine import is_sqlite, make_engine, naive_utc, utcnow
 from adapters.sql.feeds import SqlaDeliveryQueue, SqlaOutboxFeed, SqlaSubscriptions
 from adapters.sql.queries import run_query
+from adapters.sql.statements import OrderStatements
 from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
 from core.domain.event_codec import event_to_dict
 from core.domain.events import OrderEvent
@@ -24,16 +25,6 @@ from core.domain.snapshot import order_from_dict, order_to_dict
 from core.ports import QueryPage
 
 _INFRA = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError, TimeoutError)
-
-# Statements are built once and run with their parameters apart, so SQLAlchemy
-# reuses their compiled form; building one per call (``.values(**row)``) cost
-# more than the rest of an order's creation together.
-_INSERT_ORDER = t.orders.insert()
-_SELECT_DOCUMENT = sa.select(t.orders.c.document).where(t.orders.c.id == sa.bindparam("key"))
-_UPDATE_ORDER = t.orders.update().where(
-    t.orders.c.id == sa.bindparam("key"), t.orders.c.version == sa.bindparam("read_version")
-)
-_INSERT_EVENT = t.outbox.insert().inline()  # nobody reads the new seq: no RETURNING
 
 
 def _row(order: Order) -> dict[str, Any]:
@@ -55,28 +46,24 @@ def _row(order: Order) -> dict[str, Any]:
 
 
 class SqlaOrderRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, statements: OrderStatements) -> None:
         self._conn = conn
+        self._statements = statements
 
     async def add(self, order: Order) -> None:
         # A failed insert spoils the transaction; that is fine: the unit of work
         # that hits a duplicate key is abandoned whole.
         try:
-            await self._conn.execute(_INSERT_ORDER, _row(order))
+            await self._statements.insert_order(self._conn, _row(order))
         except sa_exc.IntegrityError:
             raise DuplicateKey(f"an order with id {order.id!r} exists") from None
 
     async def get(self, order_id: str) -> Order | None:
-        doc = (await self._conn.execute(_SELECT_DOCUMENT, {"key": order_id})).scalar_one_or_none()
+        doc = await self._statements.select_document(self._conn, order_id)
         return None if doc is None else order_from_dict(doc)
 
     async def save(self, order: Order, read_version: int) -> None:
-        row = _row(order)
-        del row["id"]
-        result = await self._conn.execute(
-            _UPDATE_ORDER, {**row, "key": order.id, "read_version": read_version}
-        )
-        if result.rowcount != 1:
+        if await self._statements.update_order(self._conn, _row(order), read_version) != 1:
             raise ResyncRequired(f"order {order.id!r} changed since it was read")
 
     async def remove(self, order: Order, read_version: int) -> None:
@@ -92,8 +79,9 @@ class SqlaOrderRepository:
 
 
 class SqlaOutbox:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, statements: OrderStatements) -> None:
         self._conn = conn
+        self._statements = statements
 
     async def append(self, events: Sequence[OrderEvent]) -> None:
         if not events:
@@ -109,8 +97,7 @@ class SqlaOutbox:
             }
             for e in events
         ]
-        # one row is the common case: a plain execute, not the executemany path
-        await self._conn.execute(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
+        await self._statements.insert_events(self._conn, rows)
 
 
 class SqlaRequestLog:
@@ -131,8 +118,9 @@ class SqlaRequestLog:
 
 
 class SqlaUnitOfWork:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, statements: OrderStatements) -> None:
         self._engine = engine
+        self._statements = statements
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -142,8 +130,8 @@ class SqlaUnitOfWork:
             self._conn = await self._engine.connect()
         except _INFRA as e:
             raise Unavailable(f"database unavailable: {e}") from e
-        self.orders = SqlaOrderRepository(self._conn)
-        self.outbox = SqlaOutbox(self._conn)
+        self.orders = SqlaOrderRepository(self._conn, self._statements)
+        self.outbox = SqlaOutbox(self._conn, self._statements)
         self.requests = SqlaRequestLog(self._conn)
         return self
 
@@ -175,10 +163,11 @@ class SqlaOrderStore(SqlaOutboxFeed, SqlaSubscriptions, SqlaDeliveryQueue):
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
+        self.statements = OrderStatements(self.engine)
         self.sqlite = is_sqlite(url)
 
     def __call__(self) -> SqlaUnitOfWork:
-        return SqlaUnitOfWork(self.engine)
+        return SqlaUnitOfWork(self.engine, self.statements)
 
     async def ping(self) -> bool:
         try:
