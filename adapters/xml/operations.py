@@ -91,6 +91,11 @@ class XmlOrderOperations:
     def operations(self) -> list[str]:
         return sorted(self._handlers)
 
+    @classmethod
+    def operation_names(cls) -> list[str]:
+        """Every operation of the vocabulary, in DESIGN §3 order of the XSD."""
+        return [n.removeprefix("op_") for n in vars(cls) if n.startswith("op_")]
+
     async def execute(
         self, caller: Caller, request: etree._Element, *, all_pages: bool = False
     ) -> list[etree._Element]:
