@@ -1,4 +1,4 @@
-"""Test-side broker tools: a throw-away vhost and users, a requester, an event watcher.
+"""Test-side broker tools: rabbitmqctl, a requester, an event watcher, the dead-letter queue.
 
 Everything the gateway sends is checked here against the XSD the gateway
 serves, by an independent validator (xmlschema); a message that does not
@@ -11,7 +11,7 @@ import asyncio
 import subprocess
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -171,8 +171,14 @@ class Requester:
         return correlation_id or message_id
 
     async def wait(self, key: str, count: int = 1, seconds: float = 15.0) -> list[Received]:
+        return await self.wait_until(key, lambda replies: len(replies) >= count, seconds)
+
+    async def wait_until(
+        self, key: str, done: Callable[[list[Received]], bool], seconds: float = 15.0
+    ) -> list[Received]:
+        """The replies to one request, once ``done`` says they are all there."""
         async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.replies[key]) >= count), seconds)
+            await asyncio.wait_for(self._arrived.wait_for(lambda: done(self.replies[key])), seconds)
         assert not self.invalid, self.invalid
         return self.replies[key]
 
