@@ -14,6 +14,7 @@ BY_OPERATION: dict[str, tuple[str, str, str]] = {
     "getSupportedOptionalOperations": ("GET", "/tmf-api/ordergate/v1/metadata", "`optionalOperations`"),
     "getQueryTypes": ("GET", "/tmf-api/ordergate/v1/metadata", "`queryTypes`"),
     "getEventTypes": ("GET", "/tmf-api/ordergate/v1/metadata", "`eventTypes`"),
+    "makeOrderValue": ("GET", "/tmf-api/ordergate/v1/orderTemplate/{kind}", "`?orderType=` (extension)"),
     "checkOrderFeasibility": ("POST", "{base}/{kind}", "`?dryRun=true` → 200 report"),
     "createOrderByValue": ("POST", "{base}/{kind}", "201 + `Location`"),
     "createOrdersByValues": ("POST", "{base}/{kind}/bulk", "`?mode=atomic`"),
@@ -36,7 +37,5 @@ BY_OPERATION: dict[str, tuple[str, str, str]] = {
     "changeOrderItemState": ("PATCH", "{base}/{kind}/{id}", '`{"<item list>": [{"id", "state"}]}`'),
 }
 
-# Operations the REST profile does not carry (TMF has no counterpart).
-NOT_CARRIED: dict[str, str] = {
-    "makeOrderValue": "TMF clients build order bodies from the OpenAPI schemas",
-}
+# Operations the REST profile does not carry, and why (none at present).
+NOT_CARRIED: dict[str, str] = {}
