@@ -47,6 +47,7 @@ class AmqpEventPublisher:
         self._settings = settings
         self._connection: AbstractRobustConnection | None = None
         self._exchange: AbstractExchange | None = None
+        self.declared = asyncio.Event()
 
     def is_ready(self) -> bool:
         return self._exchange is not None and is_connected(self._connection)
@@ -59,6 +60,7 @@ class AmqpEventPublisher:
         self._exchange = await channel.declare_exchange(
             self._settings.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True
         )
+        self.declared.set()
         log.info("publishing events to %s", self._settings.events_exchange)
 
     async def stop(self) -> None:

@@ -30,6 +30,11 @@ class AmqpProfile:
         """Connected to the broker, consuming requests and able to publish events."""
         return self.listener.is_ready() and self.publisher.is_ready()
 
+    async def started(self) -> None:
+        """Until the first connection is made: requests consumed, the events exchange declared."""
+        await self.listener.consuming.wait()
+        await self.publisher.declared.wait()
+
     async def serve(self, _app: object = None) -> AsyncIterator[None]:
         """Runs the profile while the application runs (an aiohttp ``cleanup_ctx``).
 

@@ -1,0 +1,214 @@
+"""``ordergate bench amqp``: createOrderByValueRequest through RabbitMQ against PostgreSQL.
+
+A load client keeps a fixed number of requests in flight (default 64): each
+worker publishes a persistent ``createOrderByValueRequest`` to a durable
+request queue and waits for its reply.  In the same run the same messages go
+to a raw aio-pika echo responder on the same broker (durable queue, persistent
+messages, manual acks, the same prefetch): the least any responder does, so
+the ratio to it is the price of the gateway -- XML parsing and validation,
+the core, PostgreSQL, the transactional reply, and the outbox relay
+publishing each OrderCreate event with confirms.  Client and responders run as
+separate processes.  The database and the queues are created for the run
+(under names of its own, beside any gateway on the broker) and removed at its end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import uuid
+from collections.abc import AsyncIterator
+
+import aio_pika
+import asyncpg
+from aio_pika.abc import AbstractIncomingMessage
+
+from bench.measure import Figures, machine_line, run_load, table, verdict
+from bench.scratch import DEFAULT_PG_SERVER, asyncpg_dsn, scratch_postgres
+
+TARGET = 0.50
+NS = "urn:ordergate:xml:om:v1"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="ordergate bench amqp", description=__doc__.split("\n\n")[0])
+    p.add_argument("--orders", type=int, default=2000, help="orders per measured gateway run (default 2000)")
+    p.add_argument("--echoes", type=int, default=5000, help="messages per measured echo run (default 5000)")
+    p.add_argument("--concurrency", type=int, default=64, help="requests in flight (default 64)")
+    p.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1/", help="the broker")
+    p.add_argument("--pg-url", default=DEFAULT_PG_SERVER, help="PostgreSQL server to create the database on")
+    p.add_argument("--prefetch", type=int, default=32, help="responders' prefetch (gateway default 32)")
+    p.add_argument("--gateway-concurrency", type=int, default=16, help="gateway's concurrency (default 16)")
+    p.add_argument("--pool", type=int, default=20, help="gateway's database pool (default 20)")
+    args = p.parse_args(argv)
+    if min(args.orders, args.echoes, args.concurrency, args.prefetch, args.gateway_concurrency) < 1:
+        p.error("counts, concurrency and prefetch must be at least 1")
+    return args
+
+
+def request_body(i: int) -> bytes:
+    """The benchmark's order (two items, the second depending on the first), as XML."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><createOrderByValueRequest xmlns="{NS}">'
+        f"<serviceOrderValue><externalId>bench-{i}</externalId><priority>3</priority>"
+        "<description>Fibre access with a managed router</description>"
+        "<relatedParties><relatedParty><id>cust-42</id><role>customer</role><name>Acme Ltd</name>"
+        "</relatedParty></relatedParties><items>"
+        "<item><id>1</id><action>add</action><entity><specification><id>fibre-access</id>"
+        "<name>Fibre access</name></specification><characteristic><name>bandwidth</name><value>1G</value>"
+        "</characteristic><characteristic><name>vlan</name><value>100</value></characteristic></entity></item>"
+        "<item><id>2</id><action>add</action><entity><specification><id>managed-router</id>"
+        "<name>Managed router</name></specification><characteristic><name>model</name><value>X200</value>"
+        "</characteristic></entity><relationship><type>dependsOn</type><itemId>1</itemId></relationship>"
+        "</item></items></serviceOrderValue></createOrderByValueRequest>"
+    ).encode()
+
+
+class LoadClient:
+    """Publishes requests and matches replies to them by correlation id."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._waiting: dict[str, asyncio.Future[AbstractIncomingMessage]] = {}
+
+    async def open(self) -> LoadClient:
+        self._connection = await aio_pika.connect(self._url)
+        self._channel = await self._connection.channel(publisher_confirms=False)
+        self._replies = await self._channel.declare_queue(exclusive=True)
+        await self._replies.consume(self._on_reply, no_ack=True)
+        return self
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        waiting = self._waiting.pop(message.correlation_id or "", None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(message)
+
+    async def request(self, queue: str, body: bytes) -> AbstractIncomingMessage:
+        message_id = uuid.uuid4().hex
+        reply = self._waiting[message_id] = asyncio.get_running_loop().create_future()
+        message = aio_pika.Message(
+            body,
+            message_id=message_id,
+            reply_to=self._replies.name,
+            content_type="application/xml",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        await self._channel.default_exchange.publish(message, queue)
+        return await asyncio.wait_for(reply, 60)
+
+    async def delete(self, queues: list[str], exchange: str) -> None:
+        for queue in queues:
+            await self._channel.queue_delete(queue)
+        await self._channel.exchange_delete(exchange)
+
+
+@contextlib.asynccontextmanager
+async def responder(role: str, *options: str) -> AsyncIterator[None]:
+    """A responder process (``bench.amqp_responders``), ready to consume; stopped on exit."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.amqp_responders", role, *options,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), 60)
+        if line.strip() != b"ready":
+            raise RuntimeError(f"the {role} responder did not start (exit {await process.wait()})")
+        yield
+    finally:
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+class Load:
+    """Numbers requests across runs (every order distinct) and measures one run at a time."""
+
+    def __init__(self, client: LoadClient, concurrency: int) -> None:
+        self.client = client
+        self.concurrency = concurrency
+        self.sent = 0
+        self.reply_bytes = 0
+
+    async def measure(self, queue: str, count: int, check: str) -> tuple[float, list[float]]:
+        first, self.sent = self.sent, self.sent + count
+
+        async def one(i: int) -> None:
+            reply = await self.client.request(queue, request_body(first + i))
+            kind = (reply.headers or {}).get("OSS_MESSAGE_TYPE")
+            if check == "gateway" and kind != "RESPONSE":
+                raise RuntimeError(f"the gateway answered {kind}: {reply.body[:300]!r}")
+            self.reply_bytes = len(reply.body)
+
+        return await run_load(count, self.concurrency, one)
+
+
+async def _orders_in(database: str) -> int:
+    conn = await asyncpg.connect(asyncpg_dsn(database))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM orders"))
+    finally:
+        await conn.close()
+
+
+async def run(args: argparse.Namespace) -> tuple[list[Figures], Load]:
+    tag = f"ordergate.bench-{uuid.uuid4().hex[:8]}"
+    requests, echoes, exchange = f"{tag}.requests", f"{tag}.echo", f"{tag}.events"
+    client = await LoadClient(args.amqp_url).open()
+    load = Load(client, args.concurrency)
+    warmup = max(args.concurrency * 2, min(500, args.orders // 5))
+    common = ("--amqp-url", args.amqp_url, "--prefetch", str(args.prefetch))
+    try:
+        async with responder("echo", *common, "--queue", echoes):
+            await load.measure(echoes, warmup, "echo")
+            echo = Figures(
+                "rabbitmq", "raw aio-pika echo", args.echoes, *await load.measure(echoes, args.echoes, "echo")
+            )
+        async with scratch_postgres(args.pg_url, "amqp") as database:
+            gateway_options = (
+                *common, "--queue", requests, "--exchange", exchange, "--database-url", database,
+                "--concurrency", str(args.gateway_concurrency), "--pool", str(args.pool),
+            )  # fmt: skip
+            async with responder("gateway", *gateway_options):
+                await load.measure(requests, warmup, "gateway")
+                created = Figures(
+                    "postgres",
+                    "createOrderByValue",
+                    args.orders,
+                    *await load.measure(requests, args.orders, "gateway"),
+                )
+            stored = await _orders_in(database)
+            if stored != warmup + args.orders:
+                raise RuntimeError(f"{stored} orders stored for {warmup + args.orders} requests")
+    finally:
+        with contextlib.suppress(Exception):
+            await client.delete([requests, f"{requests}.dlq", echoes], exchange)
+        await client.close()
+    created.baseline = echo
+    return [echo, created], load
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    rows, load = asyncio.run(run(args))
+    print(
+        f"ordergate bench amqp: concurrency {args.concurrency}, responders' prefetch {args.prefetch}, "
+        f"gateway concurrency {args.gateway_concurrency}, pool {args.pool}; request {len(request_body(0))} "
+        f"bytes, gateway reply {load.reply_bytes} bytes; {machine_line()}"
+    )
+    print(table(rows))
+    print(verdict(rows[1], TARGET, "gateway createOrderByValue"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
