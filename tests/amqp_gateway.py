@@ -43,9 +43,34 @@ _SCHEMAS: dict[str, xmlschema.XMLSchema] = {}
 # ------------------------------------------------------------------ broker side
 
 
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_leftovers() -> None:
+    """Remove the vhosts and users of test runs that died before cleaning up (killed, timed out):
+    their names carry the pid of the run that made them."""
+    for line in ctl("list_vhosts").splitlines():
+        parts = line.strip().split("-")
+        if line.startswith("ordergate-test-") and len(parts) == 4 and not _alive(parts[2]):
+            ctl("delete_vhost", line.strip())
+    for line in ctl("list_users").splitlines():
+        user = line.split("\t")[0]
+        parts = user.split("-")
+        if user.startswith("og-") and len(parts) == 4 and not _alive(parts[2]):
+            ctl("delete_user", user)
+
+
 @contextlib.contextmanager
 def throwaway_vhost() -> Iterator[str]:
     """A vhost of its own (guest may use it), deleted with everything in it on exit."""
+    sweep_leftovers()
     name = f"ordergate-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     ctl("add_vhost", name)
     try:
@@ -58,7 +83,9 @@ def throwaway_vhost() -> Iterator[str]:
 @contextlib.contextmanager
 def broker_users(vhost: str, actors: Iterable[str]) -> Iterator[dict[str, str]]:
     """A broker user per actor, allowed on the vhost: actor -> AMQP URL; deleted on exit."""
-    users = {actor: (f"og-{actor}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex) for actor in actors}
+    users = {
+        actor: (f"og-{actor}-{os.getpid()}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex) for actor in actors
+    }
     created = []
     try:
         for user, password in users.values():
