@@ -93,8 +93,8 @@ async def create_raw(pool: asyncpg.Pool, client_id: str, value: Mapping[str, Any
     at = _iso(now)
     order_id = str(uuid.uuid4())
     snapshot = _document(order_id, client_id, value, at)
-    stored = {**snapshot, "history": [{"at": at, "actor": client_id, "toState": "acknowledged"}]}
-    stored["history"][0]["operation"] = "create"
+    created = {"at": at, "actor": client_id, "toState": "acknowledged", "operation": "create"}
+    stored = {**snapshot, "history": [created]}
     event = {
         "eventId": str(uuid.uuid4()),
         "type": "OrderCreate",
