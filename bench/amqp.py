@@ -8,7 +8,9 @@ messages, manual acks, the same prefetch): the least any responder does, so
 the ratio to it is the price of the gateway -- XML parsing and validation,
 the core, PostgreSQL, the transactional reply, and the outbox relay
 publishing each OrderCreate event with confirms.  Client and responders run as
-separate processes.  The database and the queues are created for the run
+separate processes; one responder runs at a time, and they take ``--slices``
+turns, each warmed up first, so a burst of load from a neighbour on a shared
+machine falls on both alike.  The database and the queues are created for the run
 (under names of its own, beside any gateway on the broker) and removed at its end.
 """
 
@@ -25,7 +27,7 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 
-from bench.measure import Figures, machine_line, run_load, table, verdict
+from bench.measure import Figures, Runner, machine_line, slice_sizes, table, verdict
 from bench.scratch import DEFAULT_PG_SERVER, asyncpg_dsn, scratch_postgres
 
 TARGET = 0.50
@@ -34,8 +36,8 @@ NS = "urn:ordergate:xml:om:v1"
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="ordergate bench amqp", description=__doc__.split("\n\n")[0])
-    p.add_argument("--orders", type=int, default=2000, help="orders per measured gateway run (default 2000)")
-    p.add_argument("--echoes", type=int, default=5000, help="messages per measured echo run (default 5000)")
+    p.add_argument("--orders", type=int, default=2000, help="measured requests per responder (default 2000)")
+    p.add_argument("--slices", type=int, default=4, help="turns the responders take (default 4)")
     p.add_argument("--concurrency", type=int, default=64, help="requests in flight (default 64)")
     p.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1/", help="the broker")
     p.add_argument("--pg-url", default=DEFAULT_PG_SERVER, help="PostgreSQL server to create the database on")
@@ -43,8 +45,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--gateway-concurrency", type=int, default=16, help="gateway's concurrency (default 16)")
     p.add_argument("--pool", type=int, default=20, help="gateway's database pool (default 20)")
     args = p.parse_args(argv)
-    if min(args.orders, args.echoes, args.concurrency, args.prefetch, args.gateway_concurrency) < 1:
-        p.error("counts, concurrency and prefetch must be at least 1")
+    if min(args.orders, args.slices, args.concurrency, args.prefetch, args.gateway_concurrency) < 1:
+        p.error("counts, slices, concurrency and prefetch must be at least 1")
     return args
 
 
@@ -130,26 +132,27 @@ async def responder(role: str, *options: str) -> AsyncIterator[None]:
             await process.wait()
 
 
-class Load:
-    """Numbers requests across runs (every order distinct) and measures one run at a time."""
+class Requests:
+    """The two operations measured: one request to the echo responder, one to the gateway."""
 
-    def __init__(self, client: LoadClient, concurrency: int) -> None:
+    def __init__(self, client: LoadClient, echoes: str, requests: str) -> None:
         self.client = client
-        self.concurrency = concurrency
-        self.sent = 0
+        self.echoes, self.requests = echoes, requests
+        self.sent_to_gateway = 0
         self.reply_bytes = 0
 
-    async def measure(self, queue: str, count: int, check: str) -> tuple[float, list[float]]:
-        first, self.sent = self.sent, self.sent + count
+    async def echo(self, i: int) -> None:
+        body = request_body(i)
+        if (await self.client.request(self.echoes, body)).body != body:
+            raise RuntimeError("the echo responder answered something else")
 
-        async def one(i: int) -> None:
-            reply = await self.client.request(queue, request_body(first + i))
-            kind = (reply.headers or {}).get("OSS_MESSAGE_TYPE")
-            if check == "gateway" and kind != "RESPONSE":
-                raise RuntimeError(f"the gateway answered {kind}: {reply.body[:300]!r}")
-            self.reply_bytes = len(reply.body)
-
-        return await run_load(count, self.concurrency, one)
+    async def create(self, i: int) -> None:
+        self.sent_to_gateway += 1
+        reply = await self.client.request(self.requests, request_body(i))
+        kind = (reply.headers or {}).get("OSS_MESSAGE_TYPE")
+        if kind != "RESPONSE":
+            raise RuntimeError(f"the gateway answered {kind}: {reply.body[:300]!r}")
+        self.reply_bytes = len(reply.body)
 
 
 async def _orders_in(database: str) -> int:
@@ -160,50 +163,45 @@ async def _orders_in(database: str) -> int:
         await conn.close()
 
 
-async def run(args: argparse.Namespace) -> tuple[list[Figures], Load]:
+async def run(args: argparse.Namespace) -> tuple[list[Figures], Requests]:
+    """The responders take turns, one at a time, each warmed up before its measured slice."""
     tag = f"ordergate.bench-{uuid.uuid4().hex[:8]}"
-    requests, echoes, exchange = f"{tag}.requests", f"{tag}.echo", f"{tag}.events"
     client = await LoadClient(args.amqp_url).open()
-    load = Load(client, args.concurrency)
-    warmup = max(args.concurrency * 2, min(500, args.orders // 5))
+    ops = Requests(client, f"{tag}.echo", f"{tag}.requests")
+    runner = Runner(args.orders, args.concurrency)
+    echo = Figures("rabbitmq", "raw aio-pika echo", 0, 0.0)
+    created = Figures("postgres", "createOrderByValue", 0, 0.0, baseline=echo)
     common = ("--amqp-url", args.amqp_url, "--prefetch", str(args.prefetch))
     try:
-        async with responder("echo", *common, "--queue", echoes):
-            await load.measure(echoes, warmup, "echo")
-            echo = Figures(
-                "rabbitmq", "raw aio-pika echo", args.echoes, *await load.measure(echoes, args.echoes, "echo")
-            )
         async with scratch_postgres(args.pg_url, "amqp") as database:
-            gateway_options = (
-                *common, "--queue", requests, "--exchange", exchange, "--database-url", database,
+            gateway = (
+                *common, "--queue", ops.requests, "--exchange", f"{tag}.events", "--database-url", database,
                 "--concurrency", str(args.gateway_concurrency), "--pool", str(args.pool),
             )  # fmt: skip
-            async with responder("gateway", *gateway_options):
-                await load.measure(requests, warmup, "gateway")
-                created = Figures(
-                    "postgres",
-                    "createOrderByValue",
-                    args.orders,
-                    *await load.measure(requests, args.orders, "gateway"),
-                )
+            for size in slice_sizes(args.orders, args.slices):
+                async with responder("echo", *common, "--queue", ops.echoes):
+                    await runner.warm(ops.echo, size)
+                    await runner.add_slice(echo, ops.echo, size)
+                async with responder("gateway", *gateway):
+                    await runner.warm(ops.create, size)
+                    await runner.add_slice(created, ops.create, size)
             stored = await _orders_in(database)
-            if stored != warmup + args.orders:
-                raise RuntimeError(f"{stored} orders stored for {warmup + args.orders} requests")
+            if stored != ops.sent_to_gateway:
+                raise RuntimeError(f"{stored} orders stored for {ops.sent_to_gateway} requests")
     finally:
         with contextlib.suppress(Exception):
-            await client.delete([requests, f"{requests}.dlq", echoes], exchange)
+            await client.delete([ops.requests, f"{ops.requests}.dlq", ops.echoes], f"{tag}.events")
         await client.close()
-    created.baseline = echo
-    return [echo, created], load
+    return [echo, created], ops
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    rows, load = asyncio.run(run(args))
+    rows, ops = asyncio.run(run(args))
     print(
         f"ordergate bench amqp: concurrency {args.concurrency}, responders' prefetch {args.prefetch}, "
-        f"gateway concurrency {args.gateway_concurrency}, pool {args.pool}; request {len(request_body(0))} "
-        f"bytes, gateway reply {load.reply_bytes} bytes; {machine_line()}"
+        f"gateway concurrency {args.gateway_concurrency}, pool {args.pool}, {args.slices} slices in turns; "
+        f"request {len(request_body(0))} bytes, gateway reply {ops.reply_bytes} bytes; {machine_line()}"
     )
     print(table(rows))
     print(verdict(rows[1], TARGET, "gateway createOrderByValue"))
