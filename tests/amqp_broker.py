@@ -114,24 +114,35 @@ def received(message: AbstractIncomingMessage, schema: xmlschema.XMLSchema) -> R
 # ------------------------------------------------------------------ requester
 
 
+async def _own_queue(channel: aio_pika.abc.AbstractChannel, durable: bool) -> aio_pika.abc.AbstractQueue:
+    """An exclusive server-named queue, or a durable one of its own name (it outlives the broker)."""
+    if durable:
+        return await channel.declare_queue(f"test.{uuid.uuid4().hex}", durable=True)
+    return await channel.declare_queue(exclusive=True)
+
+
 class Requester:
     """Sends requests to ``ordergate.requests`` and collects the replies by correlation id."""
 
-    def __init__(self, url: str, schema: xmlschema.XMLSchema) -> None:
+    def __init__(self, url: str, schema: xmlschema.XMLSchema, *, durable: bool = False) -> None:
+        """``durable``: a robust connection and a durable reply queue, to outlive a broker restart."""
         self._url = url
         self._schema = schema
+        self._durable = durable
         self.replies: dict[str, list[Received]] = defaultdict(list)
         self.invalid: list[str] = []
         self._arrived = asyncio.Condition()
 
     async def open(self) -> Requester:
-        self._connection = await aio_pika.connect(self._url)
+        self._connection = await (aio_pika.connect_robust if self._durable else aio_pika.connect)(self._url)
         self.channel = await self._connection.channel()
-        self.reply_queue = await self.channel.declare_queue(exclusive=True)
+        self.reply_queue = await _own_queue(self.channel, self._durable)
         await self.reply_queue.consume(self._on_reply, no_ack=True)
         return self
 
     async def close(self) -> None:
+        if self._durable:
+            await self.reply_queue.delete(if_unused=False, if_empty=False)
         await self._connection.close()
 
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
@@ -212,23 +223,26 @@ async def send_all(requester: Requester, count: int) -> list[str]:
 class EventWatcher:
     """A queue of its own bound to ``ordergate.events``: every event, in arrival order."""
 
-    def __init__(self, url: str, schema: xmlschema.XMLSchema) -> None:
+    def __init__(self, url: str, schema: xmlschema.XMLSchema, *, durable: bool = False) -> None:
         self._url = url
         self._schema = schema
+        self._durable = durable
         self.events: list[Received] = []
         self.invalid: list[str] = []
         self._arrived = asyncio.Condition()
 
     async def open(self) -> EventWatcher:
-        self._connection = await aio_pika.connect(self._url)
+        self._connection = await (aio_pika.connect_robust if self._durable else aio_pika.connect)(self._url)
         channel = await self._connection.channel()
         exchange = await channel.declare_exchange(EVENTS, aio_pika.ExchangeType.TOPIC, durable=True)
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(exchange, "#")
-        await queue.consume(self._on_event, no_ack=True)
+        self._queue = await _own_queue(channel, self._durable)
+        await self._queue.bind(exchange, "#")
+        await self._queue.consume(self._on_event, no_ack=True)
         return self
 
     async def close(self) -> None:
+        if self._durable:
+            await self._queue.delete(if_unused=False, if_empty=False)
         await self._connection.close()
 
     async def _on_event(self, message: AbstractIncomingMessage) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -20,6 +21,7 @@ from tests.amqp_broker import (
     EventWatcher,
     Requester,
     close_gateway_connections,
+    ctl,
     request_body,
     send_all,
     take_dead_letters,
@@ -118,6 +120,42 @@ async def test_connection_losses_mid_stream_lose_nothing_and_repeat_nothing(
         async with asyncio.timeout(60):
             while not order_ids <= {e.text("om:key/om:primaryKey") for e in watcher.events}:
                 await watcher.wait_for(len(watcher.events) + 1)
+    finally:
+        await watcher.close()
+        await requester.close()
+
+
+@pytest.mark.skipif(
+    os.environ.get("ORDERGATE_TEST_BROKER_RESTART") != "1",
+    reason="restarts the broker every test run shares: opt in with ORDERGATE_TEST_BROKER_RESTART=1",
+)
+async def test_a_broker_restart_mid_stream_loses_nothing_and_repeats_nothing(
+    sql_store, start_gateway, amqp_url
+):
+    """The broker itself stops and starts (rabbitmqctl stop_app / start_app) while requests are
+    in flight; the requester's reply queue and the event queue are durable, as a partner's are."""
+    gateway = await start_gateway(sql_store, concurrency=8)
+    requester = await Requester(amqp_url, gateway.schema, durable=True).open()
+    watcher = await EventWatcher(amqp_url, gateway.schema, durable=True).open()
+    try:
+        count = 300
+        keys = await send_all(requester, count)
+        await requester.answered(30)
+        await asyncio.to_thread(ctl, "stop_app")
+        try:
+            await asyncio.sleep(1.0)
+        finally:
+            await asyncio.to_thread(ctl, "start_app")
+        for key in keys:
+            await requester.wait(key, seconds=120)
+        await asyncio.sleep(1.0)
+        assert [len(requester.replies[k]) for k in keys] == [1] * count, "exactly one reply per request"
+        order_ids = {requester.replies[k][0].text("om:serviceOrderValue/om:key/om:primaryKey") for k in keys}
+        assert len(order_ids) == count
+        assert await gateway.order_count() == count
+        async with asyncio.timeout(120):
+            while not order_ids <= {e.text("om:key/om:primaryKey") for e in watcher.events}:
+                await watcher.wait_for(len(watcher.events) + 1, seconds=120)
     finally:
         await watcher.close()
         await requester.close()
