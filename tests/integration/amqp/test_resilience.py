@@ -100,6 +100,7 @@ async def test_connection_losses_mid_stream_lose_nothing_and_repeat_nothing(
         await requester.answered(30)
         await broker_proxy.cut()  # the network drops the gateway's connections
         await asyncio.sleep(1.0)  # ... and the broker is out of reach for a second
+        assert (await readiness(gateway.http_url))["checks"]["broker"] is False
         await broker_proxy.start()
         await requester.answered(150)
         assert await asyncio.to_thread(close_gateway_connections, broker_vhost) == 2  # the broker closes them
