@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import aiormq.abc
+import aiormq.exceptions
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 from lxml import etree
 from pamqp.commands import Basic
@@ -69,6 +70,13 @@ def _request(message: AbstractIncomingMessage) -> IncomingRequest:
         user_id=message.user_id,
         headers=dict(message.headers or {}),
     )
+
+
+def _gone(message: AbstractIncomingMessage) -> bool:
+    try:
+        return message.channel.is_closed
+    except aiormq.exceptions.ChannelInvalidStateError:
+        return True
 
 
 def reply_message(request: IncomingRequest, reply: Reply, element: etree._Element) -> Outgoing:
@@ -172,6 +180,8 @@ class AmqpRequestListener:
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         request = _request(message)
         await self._backoff.pause()
+        if _gone(message):
+            return  # its channel closed while it waited: the broker has handed it out again
         try:
             reply = await self._dispatcher.answer(request)
         except Unavailable as error:
