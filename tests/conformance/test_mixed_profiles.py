@@ -1,0 +1,323 @@
+"""One order through every profile of one gateway, its events observed on both channels.
+
+Issue 6's mixed-profile scenario: alice creates an order over SOAP, changes it
+over REST, cancels it over AMQP and removes it over SOAP; after each step the
+order is read back over another profile.  One gateway serves REST and SOAP on
+loopback HTTP and the AMQP profile on a throw-away vhost, with one credentials
+file naming each actor's API key and broker user.  Every event must arrive
+exactly once at a REST hub listener and exactly once on a queue of our own
+bound to ``ordergate.events``, with the same event id and the same content
+once both forms are read into one canonical form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from adapters.identity import hash_key
+from adapters.rest.filters import top_level_fields
+from adapters.rest.vocabulary import KINDS
+from core.domain.model import Kind
+from core.domain.states import State
+from ordergate.bootstrap import build_app, build_gateway
+from ordergate.settings import GatewaySettings
+from tests.amqp_broker import EventWatcher, Received, broker_url, text
+from tests.amqp_gateway import (
+    ROLES,
+    RunningGateway,
+    broker_users,
+    served_schema,
+    throwaway_vhost,
+    user_of,
+    wait_ready,
+)
+from tests.conformance.driver import Reply
+from tests.conformance.drivers.amqp import AmqpDriver
+from tests.conformance.drivers.rest import RestDriver
+from tests.conformance.drivers.soap import SoapDriver
+from tests.integration.rest.gateway import FAST_HUB, EventListener, RestGateway, free_socket
+from tests.soap_gateway import CollectingPublisher, SoapGateway, key_of
+
+pytestmark = pytest.mark.rabbitmq
+
+KIND = "serviceOrder"
+VALUE = {
+    "description": "mixed profiles",
+    "items": [{"id": "i1", "action": "add", "entity": {"specification": {"id": "fibre-100"}}}],
+}
+EVENT_WAIT = 10.0  # seconds a step's events may take to arrive on a channel
+QUIET = 1.0  # seconds to wait after the last event for stragglers and duplicates
+_NS = {"om": "urn:ordergate:xml:om:v1"}
+
+
+@dataclass
+class Profiles:
+    """The three drivers on the one gateway, and the two event channels."""
+
+    rest: RestDriver
+    soap: SoapDriver
+    amqp: AmqpDriver
+    hub: EventListener
+    topic: EventWatcher
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def vhost() -> Iterator[str]:
+    if shutil.which("rabbitmqctl") is None:
+        pytest.skip("rabbitmqctl is needed to give the tests a vhost of their own")
+    with throwaway_vhost() as name:
+        yield name
+
+
+@pytest.fixture(scope="module")
+def actor_urls(vhost: str) -> Iterator[dict[str, str]]:
+    with broker_users(vhost, ROLES) as urls:
+        yield urls
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    # client ids are unique per gateway, so the shared PostgreSQL database needs no emptying
+    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
+
+
+def write_credentials(path: Path, actor_urls: dict[str, str]) -> dict[str, str]:
+    """One file for every profile: each actor's API key (REST, SOAP) and broker user (AMQP)."""
+    suffix = uuid.uuid4().hex[:8]
+    ids = {actor: f"{actor}-{suffix}" for actor in ROLES}
+    clients = [
+        {
+            "clientId": ids[actor],
+            "roles": roles,
+            "keySha256": hash_key(key_of(actor)),
+            "amqpUser": user_of(actor_urls[actor]),
+        }
+        for actor, roles in ROLES.items()
+    ]
+    path.write_text(json.dumps({"clients": clients}))
+    return ids
+
+
+@asynccontextmanager
+async def one_gateway(
+    database_url: str, vhost: str, actor_urls: dict[str, str], workdir: Path
+) -> AsyncIterator[Profiles]:
+    """``build_app`` once, on a free loopback port and the vhost; every driver built around it."""
+    credentials = workdir / "credentials.json"
+    client_ids = write_credentials(credentials, actor_urls)
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    settings = GatewaySettings(
+        database_url=database_url,
+        port=port,
+        credentials_path=str(credentials),
+        amqp_url=broker_url("guest", "guest", vhost),
+        extra=dict(FAST_HUB),
+    )
+    gateway = build_gateway(settings)
+    published = CollectingPublisher()  # the SOAP gateway object wants one; its events are not used
+    gateway.publishers.append(published)
+    app = build_app(settings, gateway)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        http_url = f"http://127.0.0.1:{port}"
+        await wait_ready(http_url)
+        schema = await served_schema(http_url)
+        running = RunningGateway(http_url, settings.amqp_url or "", schema, gateway)
+        keys = {actor: key_of(actor) for actor in ROLES}
+        async with aiohttp.ClientSession() as session:
+            hub = await EventListener().start()
+            rest = RestDriver(RestGateway(http_url, keys, client_ids, session, app), hub)
+            soap = SoapDriver(SoapGateway(f"{http_url}/soap/OrderManagement", gateway, published))
+            amqp = await AmqpDriver(running, actor_urls).open()
+            topic = await EventWatcher(running.amqp_url, schema).open()
+            try:
+                await rest.subscribe()
+                yield Profiles(rest, soap, amqp, hub, topic)
+            finally:
+                await rest.unsubscribe()
+                await topic.close()
+                await amqp.close()
+                await hub.stop()
+            assert not amqp.invalid, amqp.invalid
+            assert not topic.invalid, topic.invalid
+    finally:
+        await runner.cleanup()
+        sock.close()
+
+
+@pytest.fixture
+async def profiles(
+    database_url: str, vhost: str, actor_urls: dict[str, str], tmp_path: Path
+) -> AsyncIterator[Profiles]:
+    async with one_gateway(database_url, vhost, actor_urls, tmp_path) as p:
+        yield p
+
+
+# ------------------------------------------------------------------ one canonical form for events
+
+
+def from_hub(envelope: dict[str, Any]) -> dict[str, Any]:
+    """A TMF hub envelope in canonical form."""
+    ((resource, order),) = envelope["event"].items()
+    tk = KINDS[Kind(resource)]
+    canonical_names = top_level_fields(tk)
+    fields = [f for f in envelope.get("fieldPath", "").split(",") if f]
+    return {
+        "eventId": envelope["eventId"],
+        "type": tk.event_names[envelope["eventType"]].value,
+        "kind": resource,
+        "orderId": order["id"],
+        "state": order.get("state"),
+        "previousState": envelope.get("previousState"),
+        "changedFields": sorted(canonical_names.get(f) or f for f in fields),
+        "itemChanges": sorted(
+            (c["id"], c["previousState"], c["state"]) for c in envelope.get("itemStateChange", [])
+        ),
+    }
+
+
+def _state(ossj: str | None) -> str | None:
+    return None if ossj is None else State.from_ossj(ossj).value
+
+
+def from_topic(message: Received) -> dict[str, Any]:
+    """An XML event from ``ordergate.events`` in canonical form."""
+    root = message.root
+    name = message.name  # orderCreateEvent ...
+    return {
+        "eventId": message.text("om:eventId"),
+        "type": "Order" + name.removeprefix("order").removesuffix("Event"),
+        "kind": message.text("om:key/om:type"),
+        "orderId": message.text("om:key/om:primaryKey"),
+        "state": _state(message.text("om:state")),
+        "previousState": _state(message.text("om:previousState")),
+        "changedFields": sorted(a.text or "" for a in root.findall("om:changedAttribute", _NS)),
+        "itemChanges": sorted(
+            (text(c, "om:itemId"), _state(text(c, "om:previousState")), _state(text(c, "om:state")))
+            for c in root.findall("om:itemStateChange", _NS)
+        ),
+    }
+
+
+# ------------------------------------------------------------------ the scenario
+
+
+async def _arrived(count: int, seen: Callable[[], list[Any]], channel: str) -> list[Any]:
+    """Until ``count`` deliveries are there (a bounded wait); every delivery, duplicates included."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + EVENT_WAIT
+    while len(got := seen()) < count:
+        if loop.time() > deadline:
+            raise AssertionError(f"{channel}: {len(got)} of {count} events after {EVENT_WAIT}s: {got}")
+        await asyncio.sleep(0.02)
+    return got
+
+
+class Observer:
+    """Both channels' deliveries for one order, step by step."""
+
+    def __init__(self, p: Profiles, order_id: str) -> None:
+        self.p = p
+        self.order_id = order_id
+        self.expected = 0
+
+    def hub(self) -> list[dict[str, Any]]:
+        return [from_hub(e) for e in self.p.hub.events_for(self.order_id)]
+
+    def topic(self) -> list[dict[str, Any]]:
+        return [from_topic(m) for m in self.p.topic.of(self.order_id)]
+
+    async def step(self, *expected: dict[str, Any]) -> None:
+        """The step's events arrived on both channels, each as ``expected``, alike in both forms."""
+        start, self.expected = self.expected, self.expected + len(expected)
+        hub = (await _arrived(self.expected, self.hub, "hub"))[start:]
+        topic = (await _arrived(self.expected, self.topic, "topic"))[start:]
+        assert hub == topic, f"hub {hub}\ntopic {topic}"
+        assert len(hub) == len(expected), hub
+        for got, want in zip(hub, expected, strict=True):
+            assert {k: got[k] for k in want} == want, got
+
+    async def settle(self) -> list[dict[str, Any]]:
+        """After a quiet while: no straggler, no duplicate on either channel; the events seen."""
+        await asyncio.sleep(QUIET)
+        hub, topic = self.hub(), self.topic()
+        assert len(hub) == self.expected, hub
+        assert len(topic) == self.expected, topic
+        ids = [e["eventId"] for e in hub]
+        assert len(set(ids)) == len(ids), ids
+        assert hub == topic
+        return hub
+
+
+def _ok(reply: Reply) -> Any:
+    assert reply.error is None, reply
+    return reply.result
+
+
+async def test_one_order_through_every_profile(profiles: Profiles) -> None:
+    p = profiles
+
+    # created over SOAP, read back over REST
+    created = _ok(await p.soap.call("alice", "createOrderByValue", {"kind": KIND, "value": VALUE}))
+    order_id = created["id"]
+    assert created["state"] == "acknowledged"
+    seen = Observer(p, order_id)
+    read = _ok(await p.rest.call("alice", "getOrderByKey", {"kind": KIND, "id": order_id}))
+    assert (read["state"], read["description"]) == ("acknowledged", "mixed profiles")
+    await seen.step({"type": "OrderCreate", "kind": KIND, "orderId": order_id, "state": "acknowledged"})
+
+    # changed over REST, read back over AMQP
+    change = {"description": "changed over REST"}
+    _ok(await p.rest.call("alice", "setOrderByValue", {"kind": KIND, "id": order_id, "value": change}))
+    read = _ok(await p.amqp.call("alice", "getOrderByKey", {"kind": KIND, "id": order_id}))
+    assert (read["state"], read["description"]) == ("acknowledged", "changed over REST")
+    await seen.step(
+        {"type": "OrderAttributeValueChange", "orderId": order_id, "changedFields": ["description"]}
+    )
+
+    # cancelled over AMQP: acknowledged, so straight to cancelled; read back over SOAP
+    aborted = _ok(await p.amqp.call("alice", "abortOrderByKey", {"kind": KIND, "id": order_id}))
+    assert aborted["state"] == "cancelled"
+    read = _ok(await p.soap.call("alice", "getOrderByKey", {"kind": KIND, "id": order_id}))
+    assert (read["state"], read["description"]) == ("cancelled", "changed over REST")
+    await seen.step(
+        {
+            "type": "OrderStateChange",
+            "orderId": order_id,
+            "previousState": "acknowledged",
+            "state": "cancelled",
+        }
+    )
+
+    # removed over SOAP: gone over REST and AMQP
+    _ok(await p.soap.call("alice", "removeOrderByKey", {"kind": KIND, "id": order_id}))
+    for driver in (p.rest, p.amqp):
+        gone = await driver.call("alice", "getOrderByKey", {"kind": KIND, "id": order_id})
+        assert gone.error == "objectNotFound", (driver.name, gone)
+    await seen.step({"type": "OrderRemove", "orderId": order_id})
+
+    events = await seen.settle()
+    assert [e["type"] for e in events] == [
+        "OrderCreate",
+        "OrderAttributeValueChange",
+        "OrderStateChange",
+        "OrderRemove",
+    ]
