@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aio_pika import RobustConnection
 from aio_pika.abc import AbstractRobustConnection
-from yarl import URL
+from aio_pika.connection import make_url
 
 from adapters.amqp.config import AmqpSettings
 
@@ -14,7 +14,7 @@ def robust_connection(settings: AmqpSettings, purpose: str) -> AbstractRobustCon
     until the broker is reachable however long that takes (the gateway may start before its
     broker), and ``close()`` stops it at any point, even while it is still trying."""
     return RobustConnection(
-        URL(settings.url),
+        make_url(settings.url),
         client_properties={"connection_name": f"ordergate {purpose}"},
         reconnect_interval=settings.reconnect_seconds,
         fail_fast=False,

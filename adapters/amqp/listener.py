@@ -18,11 +18,11 @@ import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import aiormq
 import aiormq.abc
 import aiormq.exceptions
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 from lxml import etree
-from pamqp.commands import Basic
 
 from adapters.amqp.config import AmqpSettings
 from adapters.amqp.connection import is_connected, robust_connection
@@ -81,7 +81,7 @@ def _gone(message: AbstractIncomingMessage) -> bool:
 
 def reply_message(request: IncomingRequest, reply: Reply, element: etree._Element) -> Outgoing:
     name = etree.QName(element).localname
-    properties = Basic.Properties(
+    properties = aiormq.spec.Basic.Properties(
         content_type="application/xml",
         headers=reply_headers(reply.message_type, name, request.sender_id),  # type: ignore[arg-type]
         delivery_mode=PERSISTENT,
@@ -95,7 +95,7 @@ def reply_message(request: IncomingRequest, reply: Reply, element: etree._Elemen
 
 
 def dead_letter(message: AbstractIncomingMessage, queue: str, reason: str) -> Outgoing:
-    properties = Basic.Properties(
+    properties = aiormq.spec.Basic.Properties(
         content_type=message.content_type,
         content_encoding=message.content_encoding,
         headers=dead_letter_headers(message.headers, reason, message.user_id),

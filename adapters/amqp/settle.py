@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import aiormq
 import aiormq.abc
-from pamqp.commands import Basic
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ class Outgoing:
 
     routing_key: str
     body: bytes
-    properties: Basic.Properties
+    properties: aiormq.spec.Basic.Properties
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import aiormq
 import pytest
-from pamqp.commands import Basic
 
 from adapters.amqp.listener import Backoff
 from adapters.amqp.settle import Outgoing, TransactionalSettler
@@ -44,7 +44,7 @@ class RecordingChannel:
 
 
 def reply(to: str) -> Outgoing:
-    return Outgoing(to, b"<x/>", Basic.Properties())
+    return Outgoing(to, b"<x/>", aiormq.spec.Basic.Properties())
 
 
 async def test_each_delivery_is_published_and_acked_in_one_transaction_and_concurrent_ones_grouped():
