@@ -56,12 +56,28 @@ class TraceEntry:
     label: str
     error: str | None
     states: dict[str, tuple[str | None, dict[str, str]]]  # order id -> (state, item states)
-    events: dict[str, list[str]]  # order id -> event types emitted by the step
+    events: dict[str, list[str]]  # order id -> events emitted by the step (see event_label)
+    operation: str = ""
 
     def __str__(self) -> str:
         states = "; ".join(f"{s} {items}" for s, items in self.states.values())
         events = [t for ts in self.events.values() for t in ts]
         return f"  {self.step:>3} {self.label}: {self.error or 'ok'} | {states} | {events}"
+
+
+# case name -> (driver name, trace) of every complete run in this session
+TRACES: dict[str, list[tuple[str, list[TraceEntry]]]] = {}
+
+
+def event_label(event: dict[str, Any]) -> str:
+    """An event as the traces compare it: type, state change, item state changes."""
+    label = str(event.get("type", "?"))
+    if event.get("previousState") or label == "OrderStateChange":
+        label += f" {event.get('previousState')}->{event.get('state')}"
+    items = sorted((c.get("itemId", "?"), c.get("state", "?")) for c in event.get("itemChanges") or [])
+    if items:
+        label += " [" + ", ".join(f"{i}:{s}" for i, s in items) + "]"
+    return label
 
 
 def load(path: Path = SCENARIOS) -> dict[str, Any]:
@@ -220,7 +236,8 @@ class ScenarioRun:
                 label,
                 seen.reply.error,
                 {o: ((d or {}).get("state"), item_states(d)) for o, d in seen.after.items()},
-                {o: [e.get("type", "?") for e in evs] for o, evs in seen.events.items()},
+                {o: [event_label(e) for e in evs] for o, evs in seen.events.items()},
+                step["operation"],
             )
         )
         if problems:
@@ -237,5 +254,9 @@ class ScenarioRun:
 
 
 async def run_case(driver: Driver, case: Case, suite: dict[str, Any]) -> list[TraceEntry]:
-    """Run one case; its trace, or ScenarioFailed naming the scenario and step."""
-    return await ScenarioRun(driver, case, suite.get("values", {})).run()
+    """Run one case; its trace, or ScenarioFailed naming the scenario and step.
+
+    Every complete trace is kept (``TRACES``) for the cross-profile comparison."""
+    trace = await ScenarioRun(driver, case, suite.get("values", {})).run()
+    TRACES.setdefault(case.name, []).append((driver.name, trace))
+    return trace

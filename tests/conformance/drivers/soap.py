@@ -82,7 +82,7 @@ def _outcomes(results: Any) -> list[dict[str, Any]]:
         if r.exception is not None:
             detail = next(v for v in r.exception.__values__.values() if v is not None)
             entry["error"] = detail.code
-        elif any(r[f"{k}Value"] is not None for k in ("product", "service", "resource", "work")):
+        elif any(r[f"{k}OrderValue"] is not None for k in ("product", "service", "resource", "work")):
             entry["order"] = document(chosen(r))
         out.append(entry)
     return out
