@@ -17,6 +17,7 @@ from adapters.rest.parsing import priority_from_tmf
 from adapters.rest.vocabulary import TmfKind
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
 from core.domain.query import Criterion, Op, OrderQuery, SortKey
+from core.domain.snapshot import DATE_FIELDS
 
 LIST_PARAMETERS = frozenset({"fields", "offset", "limit", "sort"})
 _OPS = {op.value: op for op in Op}
@@ -28,13 +29,7 @@ _SCALARS = (
     "state",
     "stateReason",
     "priority",
-    "orderDate",
-    "requestedStartDate",
-    "requestedCompletionDate",
-    "expectedCompletionDate",
-    "startDate",
-    "completionDate",
-    "cancellationDate",
+    *DATE_FIELDS,
     "cancellationReason",
 )
 

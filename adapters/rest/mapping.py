@@ -15,6 +15,7 @@ from typing import Any
 
 from adapters.rest.vocabulary import TmfKind
 from core.domain.model import Priority
+from core.domain.snapshot import DATE_FIELDS
 
 # canonical scalar attribute -> TMF attribute (the same name in all four APIs)
 SCALARS = (
@@ -23,13 +24,7 @@ SCALARS = (
     "category",
     "state",
     "stateReason",
-    "orderDate",
-    "requestedStartDate",
-    "requestedCompletionDate",
-    "expectedCompletionDate",
-    "startDate",
-    "completionDate",
-    "cancellationDate",
+    *DATE_FIELDS,
     "cancellationReason",
 )
 

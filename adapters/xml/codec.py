@@ -15,17 +15,9 @@ from lxml import etree
 from adapters.xml.schema import NS, q
 from core.domain.errors import IllegalAttributeValue
 from core.domain.model import Kind, Priority
+from core.domain.snapshot import DATE_FIELDS
 from core.domain.states import State
 
-_DATES = (
-    "orderDate",
-    "requestedStartDate",
-    "requestedCompletionDate",
-    "expectedCompletionDate",
-    "startDate",
-    "completionDate",
-    "cancellationDate",
-)
 # element order of OrderValue, after key
 _SIMPLE_HEAD = (
     "orderType",
@@ -158,7 +150,7 @@ def order_element(parent: etree._Element | None, doc: Mapping[str, Any]) -> etre
         elif field == "priority":
             value = priority_to_xml(value)
         sub(el, field, value)
-    for field in (*_DATES, "cancellationReason"):
+    for field in (*DATE_FIELDS, "cancellationReason"):
         if field in doc:
             sub(el, field, doc[field])
     _list(el, doc, "notes", "note", ("text", "author", "date"))

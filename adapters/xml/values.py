@@ -19,6 +19,7 @@ from adapters.xml.codec import (
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
 from core.domain.model import Kind
 from core.domain.query import Criterion, Op, OrderQuery, SortKey
+from core.domain.snapshot import DATE_FIELDS
 
 _SIMPLE = (
     "orderType",
@@ -27,13 +28,7 @@ _SIMPLE = (
     "clientId",
     "description",
     "category",
-    "orderDate",
-    "requestedStartDate",
-    "requestedCompletionDate",
-    "expectedCompletionDate",
-    "startDate",
-    "completionDate",
-    "cancellationDate",
+    *DATE_FIELDS,
     "cancellationReason",
 )
 _BOOL = {"true": True, "1": True, "false": False, "0": False}
