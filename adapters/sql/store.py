@@ -25,6 +25,22 @@ from core.domain.snapshot import order_from_dict, order_to_dict
 from core.ports import QueryPage
 
 _INFRA = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError, TimeoutError)
+# PostgreSQL error classes that say "the database cannot serve you now", not "your
+# statement is wrong": connection exceptions, insufficient resources (too many
+# clients), operator intervention (shutdown, cannot connect now).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
+def _unavailable(exc: BaseException | None) -> bool:
+    if isinstance(exc, _INFRA):
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    return isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES)
 
 
 def _row(order: Order) -> dict[str, Any]:
@@ -128,8 +144,10 @@ class SqlaUnitOfWork:
             # The transaction begins with the first statement (autobegin): one
             # trip less through SQLAlchemy's async bridge than an explicit begin.
             self._conn = await self._engine.connect()
-        except _INFRA as e:
-            raise Unavailable(f"database unavailable: {e}") from e
+        except Exception as e:
+            if _unavailable(e):
+                raise Unavailable(f"database unavailable: {e}") from e
+            raise
         self.orders = SqlaOrderRepository(self._conn, self._statements)
         self.outbox = SqlaOutbox(self._conn, self._statements)
         self.requests = SqlaRequestLog(self._conn)
@@ -141,7 +159,7 @@ class SqlaUnitOfWork:
         assert self._conn is not None
         with contextlib.suppress(*_INFRA):
             await self._conn.close()  # rolls back anything not committed
-        if isinstance(exc, _INFRA) or (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated):
+        if _unavailable(exc):
             raise Unavailable(f"database unavailable: {exc}") from exc
 
     async def commit(self) -> None:
@@ -150,8 +168,10 @@ class SqlaUnitOfWork:
             await self._conn.commit()
         except sa_exc.IntegrityError as e:
             raise DuplicateKey(f"duplicate key: {e.orig}") from e
-        except _INFRA as e:
-            raise Unavailable(f"database unavailable: {e}") from e
+        except Exception as e:
+            if _unavailable(e):
+                raise Unavailable(f"database unavailable: {e}") from e
+            raise
 
 
 class SqlaOrderStore(SqlaOutboxFeed, SqlaSubscriptions, SqlaDeliveryQueue):
