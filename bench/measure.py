@@ -8,11 +8,13 @@ latency is one operation as its caller saw it (queueing included).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import platform
+import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -150,3 +152,25 @@ def verdict(figures: Figures, target: float, what: str) -> str:
         return f"{what}: no baseline measured"
     met = "met" if ratio >= target else "NOT met"
     return f"{what}: {ratio:.0%} of the raw baseline (target {target:.0%}): {met}"
+
+
+@contextlib.asynccontextmanager
+async def server_process(*module_args: str) -> AsyncIterator[str]:
+    """``python -m <module_args>`` printing ``PORT <n>``; yields its base URL, stops it on exit."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", *module_args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    try:
+        line = await asyncio.wait_for(proc.stdout.readline(), 60)
+        if not line.startswith(b"PORT "):
+            raise RuntimeError(f"{module_args[0]} did not start (exit status {await proc.wait()})")
+        yield f"http://127.0.0.1:{int(line.split()[1])}"
+    finally:
+        proc.stdin.close()  # the server stops when its standard input closes
+        try:
+            await asyncio.wait_for(proc.wait(), 20)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()

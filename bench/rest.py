@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 
-from bench.measure import Figures, Runner, machine_line, slice_sizes, table, verdict
+from bench.measure import Figures, Runner, machine_line, server_process, slice_sizes, table, verdict
 from bench.raw_rest_server import PATH
 from bench.scratch import DEFAULT_PG_SERVER, scratch_postgres
 
@@ -75,34 +73,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-@contextlib.asynccontextmanager
-async def server_process(target: str, database_url: str) -> AsyncIterator[str]:
-    """``python -m bench.serve target database_url``; yields its base URL, stops it on exit."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.serve",
-        target,
-        database_url,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    try:
-        line = await asyncio.wait_for(proc.stdout.readline(), 60)
-        if not line.startswith(b"PORT "):
-            raise RuntimeError(f"the {target} server did not start (exit status {await proc.wait()})")
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
-    finally:
-        proc.stdin.close()  # the server stops when its standard input closes
-        try:
-            await asyncio.wait_for(proc.wait(), 20)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-
-
 class CreatePoster:
     """POSTs numbered service orders to one server; anything but 201 stops the benchmark."""
 
@@ -134,7 +104,7 @@ async def run(args: argparse.Namespace) -> list[Figures]:
     ):
         for size in slice_sizes(args.orders, args.slices):
             for target, label in servers.items():
-                async with server_process(target, database) as url:
+                async with server_process("bench.serve", target, database) as url:
                     poster = CreatePoster(session, url, label)
                     await runner.warm(poster, size)
                     await runner.add_slice(totals[target], poster, size)

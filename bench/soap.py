@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from adapters.xml import NS
-from bench.measure import Figures, Runner, best, machine_line, table
+from bench.measure import Figures, Runner, best, machine_line, server_process, table
 from bench.scratch import DEFAULT_PG_SERVER, scratch_postgres
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -83,28 +83,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if min(args.orders, args.concurrency, args.rounds) < 1 or args.large < 0:
         p.error("--orders, --concurrency and --rounds must be at least 1, --large at least 0")
     return args
-
-
-@contextlib.asynccontextmanager
-async def server_process(*module_args: str) -> AsyncIterator[str]:
-    """``python -m <module_args>`` printing ``PORT <n>``; yields its base URL, stops it on exit."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", *module_args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-    )
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    try:
-        line = await asyncio.wait_for(proc.stdout.readline(), 60)
-        if not line.startswith(b"PORT "):
-            raise RuntimeError(f"{module_args[0]} did not start (exit status {await proc.wait()})")
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
-    finally:
-        proc.stdin.close()  # the server stops when its standard input closes
-        try:
-            await asyncio.wait_for(proc.wait(), 20)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
 
 
 class CreatePoster:
