@@ -19,6 +19,7 @@ from typing import Any
 from lxml import etree
 
 from core.domain.model import Priority
+from core.domain.snapshot import DATE_FIELDS
 from core.domain.states import State
 
 NS = "urn:ordergate:xml:om:v1"
@@ -26,18 +27,7 @@ NSMAP = {"om": NS}
 KINDS = ("productOrder", "serviceOrder", "resourceOrder", "workOrder")
 # the OrderValue sequence of the XSD, after the key
 _HEAD = ("orderType", "externalId", "state", "stateReason", "version", "clientId", "priority")
-_MIDDLE = (
-    "description",
-    "category",
-    "orderDate",
-    "requestedStartDate",
-    "requestedCompletionDate",
-    "expectedCompletionDate",
-    "startDate",
-    "completionDate",
-    "cancellationDate",
-    "cancellationReason",
-)
+_MIDDLE = ("description", "category", *DATE_FIELDS, "cancellationReason")
 _LISTS = {
     "notes": ("note", ("text", "author", "date")),
     "relatedParties": ("relatedParty", ("id", "role", "name")),

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from core.domain.model import Priority
-from core.domain.snapshot import iso
+from core.domain.snapshot import DATE_FIELDS, iso
 from core.domain.states import State
 
 KINDS = ("productOrder", "serviceOrder", "resourceOrder", "workOrder")
@@ -28,15 +28,7 @@ _TEXT = (
     "category",
     "cancellationReason",
 )
-_DATES = (
-    "orderDate",
-    "requestedStartDate",
-    "requestedCompletionDate",
-    "expectedCompletionDate",
-    "startDate",
-    "completionDate",
-    "cancellationDate",
-)
+_DATES = DATE_FIELDS
 _LISTS = {
     "notes": ("note", ("text", "author", "date")),
     "relatedParties": ("relatedParty", ("id", "role", "name")),
