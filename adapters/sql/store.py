@@ -1,4 +1,10 @@
-"""SqlaOrderStore: units of work, the order repository and the outbox on SQL."""
+"""SqlaOrderStore: units of work, the order repository and the outbox on SQL.
+
+The unit of work here runs SQLAlchemy Core statements and serves SQLite (its
+type processors write dates in SQLite's own text format).  On PostgreSQL the
+store hands out the asyncpg unit of work of ``adapters.sql.pgwork`` instead,
+which writes the same rows.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.sql import tables as t
 from adapters.sql.engine import is_sqlite, make_engine, naive_utc, utcnow
 from adapters.sql.feeds import SqlaDeliveryQueue, SqlaOutboxFeed, SqlaSubscriptions
+from adapters.sql.pgwork import PgPool, PgUnitOfWork, unavailable
 from adapters.sql.queries import run_query
-from adapters.sql.statements import OrderStatements
 from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
 from core.domain.event_codec import event_to_dict
 from core.domain.events import OrderEvent
@@ -25,22 +31,17 @@ from core.domain.snapshot import order_from_dict, order_to_dict
 from core.ports import QueryPage
 
 _INFRA = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError, TimeoutError)
-# PostgreSQL error classes that say "the database cannot serve you now", not "your
-# statement is wrong": connection exceptions, insufficient resources (too many
-# clients), operator intervention (shutdown, cannot connect now).
-_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
 
 
 def _unavailable(exc: BaseException | None) -> bool:
-    if isinstance(exc, _INFRA):
+    if isinstance(exc, _INFRA) or unavailable(exc):
         return True
     if not isinstance(exc, sa_exc.DBAPIError):
         return False
     if exc.connection_invalidated:
         return True
     orig = exc.orig
-    state = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
-    return isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES)
+    return unavailable(orig) or unavailable(getattr(orig, "__cause__", None))
 
 
 def _row(order: Order) -> dict[str, Any]:
@@ -62,24 +63,28 @@ def _row(order: Order) -> dict[str, Any]:
 
 
 class SqlaOrderRepository:
-    def __init__(self, conn: AsyncConnection, statements: OrderStatements) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._statements = statements
 
     async def add(self, order: Order) -> None:
         # A failed insert spoils the transaction; that is fine: the unit of work
         # that hits a duplicate key is abandoned whole.
         try:
-            await self._statements.insert_order(self._conn, _row(order))
+            await self._conn.execute(t.orders.insert(), _row(order))
         except sa_exc.IntegrityError:
             raise DuplicateKey(f"an order with id {order.id!r} exists") from None
 
     async def get(self, order_id: str) -> Order | None:
-        doc = await self._statements.select_document(self._conn, order_id)
+        result = await self._conn.execute(sa.select(t.orders.c.document).where(t.orders.c.id == order_id))
+        doc = result.scalar_one_or_none()
         return None if doc is None else order_from_dict(doc)
 
     async def save(self, order: Order, read_version: int) -> None:
-        if await self._statements.update_order(self._conn, _row(order), read_version) != 1:
+        values = {k: v for k, v in _row(order).items() if k != "id"}
+        result = await self._conn.execute(
+            t.orders.update().where(t.orders.c.id == order.id, t.orders.c.version == read_version), values
+        )
+        if result.rowcount != 1:
             raise ResyncRequired(f"order {order.id!r} changed since it was read")
 
     async def remove(self, order: Order, read_version: int) -> None:
@@ -95,9 +100,8 @@ class SqlaOrderRepository:
 
 
 class SqlaOutbox:
-    def __init__(self, conn: AsyncConnection, statements: OrderStatements) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._statements = statements
 
     async def append(self, events: Sequence[OrderEvent]) -> None:
         if not events:
@@ -113,7 +117,7 @@ class SqlaOutbox:
             }
             for e in events
         ]
-        await self._statements.insert_events(self._conn, rows)
+        await self._conn.execute(t.outbox.insert(), rows)
 
 
 class SqlaRequestLog:
@@ -134,9 +138,8 @@ class SqlaRequestLog:
 
 
 class SqlaUnitOfWork:
-    def __init__(self, engine: AsyncEngine, statements: OrderStatements) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._statements = statements
         self._conn: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -148,8 +151,8 @@ class SqlaUnitOfWork:
             if _unavailable(e):
                 raise Unavailable(f"database unavailable: {e}") from e
             raise
-        self.orders = SqlaOrderRepository(self._conn, self._statements)
-        self.outbox = SqlaOutbox(self._conn, self._statements)
+        self.orders = SqlaOrderRepository(self._conn)
+        self.outbox = SqlaOutbox(self._conn)
         self.requests = SqlaRequestLog(self._conn)
         return self
 
@@ -177,17 +180,23 @@ class SqlaUnitOfWork:
 class SqlaOrderStore(SqlaOutboxFeed, SqlaSubscriptions, SqlaDeliveryQueue):
     """Everything the core and the profiles persist, on one engine.
 
-    Calling the store opens a unit of work (it is the UnitOfWorkFactory).
+    Calling the store opens a unit of work (it is the UnitOfWorkFactory).  On
+    PostgreSQL units of work run on their own asyncpg pool of ``pool_size``
+    connections (``native=False`` keeps them on SQLAlchemy Core, as on SQLite);
+    everything else (queries, the outbox feed, the hub's queues, leases) runs on
+    the SQLAlchemy engine, whose pool opens connections only as they are needed.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, native: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
-        self.statements = OrderStatements(self.engine)
         self.sqlite = is_sqlite(url)
+        self.native = None if self.sqlite or not native else PgPool(url, pool_size)
 
-    def __call__(self) -> SqlaUnitOfWork:
-        return SqlaUnitOfWork(self.engine, self.statements)
+    def __call__(self) -> SqlaUnitOfWork | PgUnitOfWork:
+        if self.native is not None:
+            return PgUnitOfWork(self.native, self.engine)
+        return SqlaUnitOfWork(self.engine)
 
     async def ping(self) -> bool:
         try:
@@ -198,4 +207,6 @@ class SqlaOrderStore(SqlaOutboxFeed, SqlaSubscriptions, SqlaDeliveryQueue):
         return True
 
     async def close(self) -> None:
+        if self.native is not None:
+            await self.native.close()
         await self.engine.dispose()

@@ -1,4 +1,4 @@
-"""PostgreSQL runs the order statements as driver SQL: the rows must be what the Core path writes."""
+"""On PostgreSQL units of work run on asyncpg: the rows must be what the SQLAlchemy Core path writes."""
 
 from __future__ import annotations
 
@@ -65,13 +65,13 @@ async def _stored(store: SqlaOrderStore, order_id: str) -> dict[str, object]:
 
 
 @pytest.mark.postgres
-async def test_driver_sql_and_core_write_the_same_rows(pg_url):
-    fast, core = SqlaOrderStore(pg_url, pool_size=2), SqlaOrderStore(pg_url, pool_size=2)
-    core.statements._driver = False  # the Core path, as on SQLite
+async def test_asyncpg_and_core_units_of_work_write_the_same_rows(pg_url):
+    fast = SqlaOrderStore(pg_url, pool_size=2)
+    core = SqlaOrderStore(pg_url, pool_size=2, native=False)  # the Core path, as on SQLite
     try:
-        await _lifecycle(fast, "via-driver")
+        await _lifecycle(fast, "via-asyncpg")
         await _lifecycle(core, "via-core")
-        assert await _stored(fast, "via-driver") == await _stored(core, "via-core")
+        assert await _stored(fast, "via-asyncpg") == await _stored(core, "via-core")
     finally:
         await fast.close()
         await core.close()
