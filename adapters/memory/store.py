@@ -62,7 +62,7 @@ class _Repo:
 
     async def add(self, order: Order) -> None:
         if order.id in self.store.documents or order.id in self.staged:
-            raise DuplicateKey(f"an order with id {order.id!r} exists")
+            raise DuplicateKey(f"an order with id {order.id!r} exists", order.id)
         self.staged[order.id] = (order_to_dict(order), None)
 
     async def get(self, order_id: str) -> Order | None:
@@ -131,7 +131,7 @@ class MemoryUnitOfWork:
             for order_id, (_doc, read) in self.orders.staged.items():
                 current = docs.get(order_id)
                 if read is None and current is not None:
-                    raise DuplicateKey(f"an order with id {order_id!r} exists")
+                    raise DuplicateKey(f"an order with id {order_id!r} exists", order_id)
                 if read is not None and (current is None or current["version"] != read):
                     raise ResyncRequired(f"order {order_id!r} changed since it was read")
             for order_id, (doc, _read) in self.orders.staged.items():

@@ -72,7 +72,7 @@ class SqlaOrderRepository:
         try:
             await self._conn.execute(t.orders.insert(), _row(order))
         except sa_exc.IntegrityError:
-            raise DuplicateKey(f"an order with id {order.id!r} exists") from None
+            raise DuplicateKey(f"an order with id {order.id!r} exists", order.id) from None
 
     async def get(self, order_id: str) -> Order | None:
         result = await self._conn.execute(sa.select(t.orders.c.document).where(t.orders.c.id == order_id))

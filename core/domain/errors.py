@@ -54,6 +54,10 @@ class DuplicateKey(OrderError):
 
     kind = "duplicateKey"
 
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key  # the order id that is taken, when the store knows it
+
 
 class ResyncRequired(OrderError):
     """The order changed since the caller read it (stale version)."""

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from core.domain import changes, feasibility, lifecycle
-from core.domain.errors import IllegalArgument, ObjectNotFound, OrderError, ResyncRequired
+from core.domain.errors import DuplicateKey, IllegalArgument, ObjectNotFound, OrderError, ResyncRequired
 from core.domain.events import EventType
 from core.domain.feasibility import FeasibilityReport
 from core.domain.model import Caller, HistoryEntry, Kind, Order, Role
@@ -66,6 +66,13 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def _at(index: int, error: OrderError) -> OrderError:
+    """The error of one order of a bulk request, naming its index."""
+    error.message = f"order [{index}]: {error.message}"
+    error.args = (error.message,)
+    return error
 
 
 async def _recall(uow: UnitOfWork) -> dict[str, Any] | None:
@@ -156,16 +163,18 @@ class OrderManagement:
         async with self._uow() as uow:
             if (prior := await _recall(uow)) is not None:
                 return [order_from_dict(d) for d in prior["orders"]]
-            out = []
+            out: list[Order] = []
             for i, value in enumerate(values):
                 try:
                     out.append(await self._create_in(uow, caller, kind, value))
                 except OrderError as e:
-                    e.message = f"order [{i}]: {e.message}"
-                    e.args = (e.message,)
-                    raise
+                    raise _at(i, e) from None
             await _remember(uow, lambda: {"orders": [order_to_dict(o) for o in out]})
-            await uow.commit()
+            try:
+                await uow.commit()
+            except DuplicateKey as e:  # a store may find a taken id only at commit
+                taken = [i for i, o in enumerate(out) if o.id == e.key]
+                raise (_at(taken[0], e) if taken else e) from None
         return out
 
     async def try_create_orders(

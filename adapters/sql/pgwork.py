@@ -1,0 +1,309 @@
+"""Units of work on PostgreSQL, straight on an asyncpg pool.
+
+Every order change runs the same few statements, and SQLAlchemy's async
+bridge (a greenlet switch per call, an execution context and result set-up
+per statement) cost about as much CPU as the database round trips
+themselves.  So on PostgreSQL the unit of work speaks asyncpg: fixed SQL,
+prepared once per connection by asyncpg's statement cache, with the JSON
+columns sent as the text SQLAlchemy's JSON type would send.  It writes the
+same rows as the SQLAlchemy Core unit of work (``adapters.sql.store``, the
+path SQLite takes), which a test checks.
+
+Reads run at once, outside any transaction: they need no snapshot, since a
+change is saved only if the order is still at the version read.  Writes are
+collected and sent at ``commit`` as one statement, each write a
+data-modifying CTE: a single statement is atomic by itself, so a change
+costs one round trip instead of BEGIN, its statements and COMMIT.  A write
+that must find its row at the version read (save, remove) guards every write
+after it, so when it finds none, nothing at all is written and the unit of
+work raises ``ResyncRequired``.  Queries run on the SQLAlchemy engine (their
+statements are built per query).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import asyncpg
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sql.engine import naive_utc, utcnow
+from adapters.sql.queries import run_query
+from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
+from core.domain.event_codec import event_to_dict
+from core.domain.events import OrderEvent
+from core.domain.model import Order
+from core.domain.query import OrderQuery
+from core.domain.snapshot import order_from_dict, order_to_dict
+from core.ports import QueryPage
+
+_ORDER_COLUMNS = (
+    "kind, client_id, state, order_type, external_id, priority, order_date, requested_start_date,"
+    " requested_completion_date, completion_date, version, document"
+)
+# Inserts select their values so that a guard can hold them back; values in a
+# select list need their types spelt out.
+INSERT_ORDER = (
+    f"INSERT INTO orders (id, {_ORDER_COLUMNS}) SELECT $1::varchar, $2::varchar, $3::varchar, $4::varchar,"
+    " $5::varchar, $6::varchar, $7::varchar, $8::timestamp, $9::timestamp, $10::timestamp, $11::timestamp,"
+    " $12::integer, $13::jsonb"
+)
+UPDATE_ORDER = (
+    f"UPDATE orders SET ({_ORDER_COLUMNS}) = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)"
+    " WHERE id = $1 AND version = $14"
+)
+DELETE_ORDER = "DELETE FROM orders WHERE id = $1 AND version = $2"
+# The events of a unit of work go in one insert, in order: the order of the
+# data-modifying CTEs of one statement is unspecified, outbox order is not.
+INSERT_EVENTS = (
+    "INSERT INTO outbox (event_id, order_id, event_type, payload, created_at)"
+    " SELECT event_id, order_id, event_type, payload::jsonb, created_at FROM (VALUES {rows})"
+    " AS e (event_id, order_id, event_type, payload, created_at, n)"
+)
+_EVENT_ROW = "(${}::varchar, ${}::varchar, ${}::varchar, ${}::text, ${}::timestamp, {})"
+INSERT_RESULT = (
+    "INSERT INTO processed_requests (key, result, created_at) SELECT $1::varchar, $2::jsonb, $3::timestamp"
+)
+SELECT_DOCUMENT = "SELECT document FROM orders WHERE id = $1"
+SELECT_RESULT = "SELECT result FROM processed_requests WHERE key = $1"
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+ORDERS_KEY = "orders_pkey"
+_TAKEN_ID = re.compile(r"^Key \(id\)=\((.*)\) already exists")
+
+# PostgreSQL error classes that say "the database cannot serve you now", not "your
+# statement is wrong": connection exceptions, insufficient resources (too many
+# clients), operator intervention (shutdown, cannot connect now).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
+def unavailable(exc: BaseException | None) -> bool:
+    """True when exc says the database cannot serve now (the request may be retried)."""
+    if isinstance(exc, OSError | TimeoutError | asyncpg.PostgresConnectionError):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
+        return True  # the connection was lost between two statements
+    state = getattr(exc, "sqlstate", None)
+    return isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value)
+
+
+def _row(order: Order) -> tuple[Any, ...]:
+    return (
+        order.id,
+        order.kind.value,
+        order.client_id,
+        order.state.value,
+        order.order_type,
+        order.external_id,
+        order.priority.name.lower() if order.priority else None,
+        naive_utc(order.order_date),
+        naive_utc(order.requested_start_date),
+        naive_utc(order.requested_completion_date),
+        naive_utc(order.completion_date),
+        order.version,
+        _dumps(order_to_dict(order)),
+    )
+
+
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """Nothing to reset on release: a unit of work sets no session state (no SET,
+    LISTEN, advisory lock or open cursor), and its transaction is over."""
+
+
+class PgPool:
+    """An asyncpg pool opened on first use (the store is built before the event loop runs)."""
+
+    def __init__(self, url: str, size: int) -> None:
+        self.dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.size = size
+        self._pool: asyncpg.Pool | None = None
+        self._opening: asyncio.Lock | None = None
+
+    async def get(self) -> asyncpg.Pool:
+        if self._pool is not None:
+            return self._pool
+        if self._opening is None:
+            self._opening = asyncio.Lock()
+        async with self._opening:
+            if self._pool is None:
+                # No connection up front: each is opened when first needed and kept.
+                self._pool = await asyncpg.create_pool(
+                    self.dsn, min_size=0, max_size=self.size, reset=_keep_session
+                )
+        return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    sql: str  # placeholders $1.. of its own
+    args: tuple[Any, ...]
+    conflict: str | None = None  # must change one row, else this ResyncRequired message
+    insert: bool = False  # an INSERT ... SELECT, which a guard can hold back
+    tail: str = ""  # what follows the guard
+
+
+def _events_write(rows: Sequence[tuple[Any, ...]]) -> _Write:
+    values = ", ".join(_EVENT_ROW.format(*range(5 * n + 1, 5 * n + 6), n) for n in range(len(rows)))
+    args = tuple(v for r in rows for v in r)
+    # ORDER BY: the outbox sequence numbers are drawn in event order
+    return _Write(INSERT_EVENTS.format(rows=values), args, insert=True, tail=" ORDER BY n")
+
+
+def one_statement(writes: Sequence[_Write]) -> tuple[str, list[Any]]:
+    """The writes as one statement of data-modifying CTEs, its row the counts of the guarding ones.
+
+    A guarding write (``conflict``) holds back every insert after it unless it
+    changed its row; its own count tells the caller which one failed."""
+    ctes: list[str] = []
+    args: list[Any] = []
+    guards: list[str] = []
+    for n, w in enumerate(writes):
+        offset = len(args)
+        sql = _PLACEHOLDER.sub(lambda m, o=offset: f"${int(m.group(1)) + o}", w.sql)  # type: ignore[misc]
+        if guards and w.insert:
+            sql += " WHERE " + " AND ".join(f"EXISTS (SELECT FROM {g})" for g in guards)
+        sql += w.tail
+        ctes.append(f"w{n} AS ({sql} RETURNING 1)")
+        args.extend(w.args)
+        if w.conflict is not None:
+            guards.append(f"w{n}")
+    counts = ", ".join(f"(SELECT count(*) FROM {g})" for g in guards) or "1"
+    return f"WITH {', '.join(ctes)} SELECT {counts}", args
+
+
+class PgUnitOfWork:
+    """Reads at once on one pooled asyncpg connection; writes at commit, as one atomic statement."""
+
+    def __init__(self, pool: PgPool, engine: AsyncEngine) -> None:
+        self._pool = pool
+        self._engine = engine
+        self._conn: Any = None
+        self._writes: list[_Write] = []
+        self.events: list[tuple[Any, ...]] = []  # outbox rows, written last, in one insert
+        self.orders = PgOrderRepository(self)
+        self.outbox = PgOutbox(self)
+        self.requests = PgRequestLog(self)
+
+    async def __aenter__(self) -> Self:
+        try:
+            self._conn = await (await self._pool.get()).acquire()
+        except Exception as e:
+            if unavailable(e):
+                raise Unavailable(f"database unavailable: {e}") from e
+            raise
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._writes, self.events = [], []  # not committed: never sent
+        pool = await self._pool.get()
+        with contextlib.suppress(asyncpg.InterfaceError, OSError):
+            await pool.release(self._conn)
+        self._conn = None
+        if unavailable(exc):
+            raise Unavailable(f"database unavailable: {exc}") from exc
+
+    async def read(self, sql: str, *args: Any) -> Any:
+        return await self._conn.fetchval(sql, *args)
+
+    def write(self, write: _Write) -> None:
+        self._writes.append(write)
+
+    async def query(self, query: OrderQuery, client_id: str | None) -> QueryPage:
+        async with self._engine.connect() as conn:
+            docs, total = await run_query(conn, query, client_id)
+        return QueryPage([order_from_dict(d) for d in docs], total)
+
+    async def commit(self) -> None:
+        writes, self._writes = self._writes, []
+        if self.events:
+            writes.append(_events_write(self.events))
+            self.events = []
+        if not writes:
+            return
+        sql, args = one_statement(writes)
+        try:
+            counts = await self._conn.fetchrow(sql, *args)
+        except asyncpg.UniqueViolationError as e:
+            if e.constraint_name == ORDERS_KEY:
+                taken = _TAKEN_ID.search(e.detail or "")
+                raise DuplicateKey(
+                    f"an order with id {taken.group(1)!r} exists" if taken else "duplicate order id"
+                ) from None
+            raise
+        except Exception as e:
+            if unavailable(e):
+                raise Unavailable(f"database unavailable: {e}") from e
+            raise
+        for count, w in zip(counts, [w for w in writes if w.conflict is not None], strict=False):
+            if count != 1:
+                raise ResyncRequired(w.conflict or "")
+
+
+class PgOrderRepository:
+    def __init__(self, uow: PgUnitOfWork) -> None:
+        self._uow = uow
+        self._added: set[str] = set()
+
+    async def add(self, order: Order) -> None:
+        # An id taken in the database shows at commit; one taken in this unit of work, now.
+        if order.id in self._added:
+            raise DuplicateKey(f"an order with id {order.id!r} exists", order.id)
+        self._added.add(order.id)
+        self._uow.write(_Write(INSERT_ORDER, _row(order), insert=True))
+
+    async def get(self, order_id: str) -> Order | None:
+        doc = await self._uow.read(SELECT_DOCUMENT, order_id)
+        return None if doc is None else order_from_dict(json.loads(doc))
+
+    async def save(self, order: Order, read_version: int) -> None:
+        conflict = f"order {order.id!r} changed since it was read"
+        self._uow.write(_Write(UPDATE_ORDER, (*_row(order), read_version), conflict))
+
+    async def remove(self, order: Order, read_version: int) -> None:
+        conflict = f"order {order.id!r} changed since it was read"
+        self._uow.write(_Write(DELETE_ORDER, (order.id, read_version), conflict))
+
+    async def query(self, query: OrderQuery, client_id: str | None) -> QueryPage:
+        return await self._uow.query(query, client_id)
+
+
+class PgOutbox:
+    def __init__(self, uow: PgUnitOfWork) -> None:
+        self._uow = uow
+
+    async def append(self, events: Sequence[OrderEvent]) -> None:
+        now: datetime = utcnow()
+        self._uow.events.extend(
+            (e.event_id, e.order_id, e.type.value, _dumps(event_to_dict(e)), now) for e in events
+        )
+
+
+class PgRequestLog:
+    def __init__(self, uow: PgUnitOfWork) -> None:
+        self._uow = uow
+
+    async def recall(self, key: str) -> dict[str, Any] | None:
+        value = await self._uow.read(SELECT_RESULT, key)
+        return None if value is None else dict(json.loads(value))
+
+    async def remember(self, key: str, result: dict[str, Any]) -> None:
+        self._uow.write(_Write(INSERT_RESULT, (key, _dumps(result), utcnow()), insert=True))
