@@ -8,7 +8,6 @@ background workers start and stop with the app (``cleanup_ctx``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from adapters.identity import Credentials
 from adapters.sql import SqlaOrderStore, migrate_async
 from core.ports import EventPublisher
 from core.usecases import OrderManagement, Settings
-from core.usecases.relay import OutboxRelay
+from core.usecases.relay import OutboxRelay, stop_worker
 from ordergate.settings import GatewaySettings
 
 log = logging.getLogger("ordergate")
@@ -75,9 +74,7 @@ async def _run_relay(app: web.Application) -> AsyncIterator[None]:
     gw.relay = OutboxRelay(gw.store, gw.publishers)
     task = asyncio.create_task(gw.relay.run_forever(), name="outbox-relay")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await stop_worker(task, gw.relay.stop)
 
 
 # Each profile is wired in its own function below.

@@ -9,7 +9,6 @@ composition root to wire.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
@@ -29,6 +28,7 @@ from adapters.rest.resources import OrderResource
 from adapters.rest.settings import RestSettings
 from adapters.rest.vocabulary import KINDS
 from core.usecases import OrderManagement
+from core.usecases.relay import stop_worker
 
 __all__ = ["RestProfile", "RestSettings", "setup_rest"]
 
@@ -44,9 +44,7 @@ class RestProfile:
         """``cleanup_ctx``: the hub dispatcher runs while the application does."""
         task = asyncio.create_task(self.dispatcher.run_forever(), name="hub-dispatcher")
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_worker(task, self.dispatcher.stop)
 
 
 def _routes(orders: OrderManagement, store: HubStore, settings: RestSettings) -> Iterable[web.RouteDef]:

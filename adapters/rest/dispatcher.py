@@ -40,6 +40,7 @@ class HubDispatcher:
         self._batch = batch
         self.holder = f"hub-{uuid.uuid4()}"
         self._wake = asyncio.Event()
+        self._stopping = False
         self._session: aiohttp.ClientSession | None = None
 
     def wake(self) -> None:
@@ -97,8 +98,14 @@ class HubDispatcher:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self._queue.release_lease(self.LEASE, self.holder))
 
+    def stop(self) -> None:
+        """Ask ``run_forever`` to return after the round under way (see ``OutboxRelay.stop``)."""
+        self._stopping = True
+        self._wake.set()
+
     async def _loop(self) -> None:
-        while True:
+        self._stopping = False
+        while not self._stopping:
             try:
                 attempted = await self.run_once()
             except asyncio.CancelledError:
@@ -106,7 +113,7 @@ class HubDispatcher:
             except Exception:
                 log.exception("hub dispatcher: round failed; retrying")
                 attempted = 0
-            if attempted:
+            if attempted or self._stopping:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from core.ports import EventPublisher, OutboxFeed
 
@@ -41,9 +41,16 @@ class OutboxRelay:
         self.holder = holder or f"relay-{uuid.uuid4()}"
         self._wake = asyncio.Event()
         self._renew_at = 0.0  # monotonic time from which the lease is renewed before a batch
+        self._stopping = False
 
     def wake(self) -> None:
         """Hint that new events were committed (saves waiting for the next poll)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask ``run_forever`` to return after the batch under way (cancelling it could cut a
+        transaction short, and SQLite keeps the write lock of a cut transaction)."""
+        self._stopping = True
         self._wake.set()
 
     async def run_once(self) -> int:
@@ -79,8 +86,9 @@ class OutboxRelay:
 
     async def run_forever(self) -> None:
         backoff = self._idle
+        self._stopping = False
         try:
-            while True:
+            while not self._stopping:
                 try:
                     published = await self.run_once()
                     backoff = self._idle
@@ -90,7 +98,7 @@ class OutboxRelay:
                     log.exception("outbox relay: publishing failed; retrying")
                     published = 0
                     backoff = min(backoff * 2, 5.0)
-                if published:
+                if published or self._stopping:
                     continue
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -101,3 +109,15 @@ class OutboxRelay:
                 await asyncio.shield(self._feed.release_lease(self.LEASE, self.holder))
             except Exception:  # the lease simply expires
                 log.debug("outbox relay: lease not released", exc_info=True)
+
+
+async def stop_worker(task: asyncio.Task[None], stop: Callable[[], None], grace_seconds: float = 10.0) -> None:
+    """Stop a polling worker (relay, hub dispatcher): ask it to finish its round, cancel it if it
+    has not within the grace period."""
+    stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), grace_seconds)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
