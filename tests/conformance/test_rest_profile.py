@@ -14,15 +14,6 @@ from tests.integration.rest.gateway import EventListener, running_gateway
 SUITE = runner.load()
 CASES = {case.name: case for case in runner.cases(SUITE, RestDriver)}  # type: ignore[arg-type]
 
-# One HTTP request carries both "noc startOrderByKey" (expected: permissionDenied, the named
-# operation is the client's) and "noc changeOrderState inProgress" (expected: illegalState, the
-# fulfiller has no such move): PATCH {"state": "inProgress"}.  The core answers the request by
-# target state, so REST reports illegalState for the first.
-DIVERGES = {
-    "roles: each side makes only its own moves": "PATCH state cannot tell a fulfiller's start "
-    "(permissionDenied) from its transition request to inProgress (illegalState)",
-}
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest) -> str:
@@ -44,13 +35,7 @@ async def driver(database_url: str, tmp_path: Path) -> AsyncIterator[RestDriver]
         await listener.stop()
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=DIVERGES[n])) if n in DIVERGES else n
-        for n in CASES
-    ],
-)
+@pytest.mark.parametrize("name", list(CASES))
 async def test_scenario_through_rest(driver: RestDriver, name: str):
     trace = await runner.run_case(driver, CASES[name], SUITE)
     assert len(trace) == len(CASES[name].steps)
