@@ -18,6 +18,7 @@ from adapters.identity import Credentials
 from adapters.sql import SqlaOrderStore, migrate_async
 from core.ports import EventPublisher
 from core.usecases import OrderManagement, Settings
+from core.usecases.management import parse_switched_off
 from core.usecases.relay import OutboxRelay, stop_worker
 from ordergate.settings import GatewaySettings
 
@@ -37,7 +38,8 @@ class Gateway:
 
 def build_gateway(settings: GatewaySettings) -> Gateway:
     store = SqlaOrderStore(settings.database_url)
-    orders = OrderManagement(store, Settings(auto_start=settings.auto_start))
+    core = Settings(auto_start=settings.auto_start, switched_off=parse_switched_off(settings.switched_off))
+    orders = OrderManagement(store, core)
     credentials = Credentials.load(settings.credentials_path) if settings.credentials_path else None
     return Gateway(settings, store, orders, credentials)
 

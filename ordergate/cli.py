@@ -32,7 +32,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
+    try:
+        app = build_app(settings)
+    except ValueError as e:  # a setting that cannot be used, e.g. ORDERGATE_SWITCHED_OFF
+        print(f"ordergate serve: {e}", file=sys.stderr)
+        return 2
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
     return 0
 
 

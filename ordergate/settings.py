@@ -20,6 +20,8 @@ class GatewaySettings:
     credentials_path: str | None = None
     max_body_bytes: int = 1024 * 1024
     auto_start: bool = False
+    # optional operations switched off: "kind:operation" or "operation" entries, comma-separated
+    switched_off: str = ""
     amqp_prefetch: int = 32
     amqp_concurrency: int = 16
     extra: dict[str, str] = field(default_factory=dict)
@@ -35,6 +37,7 @@ class GatewaySettings:
             credentials_path=env.get("ORDERGATE_CREDENTIALS") or None,
             max_body_bytes=int(env.get("ORDERGATE_MAX_BODY_BYTES", cls.max_body_bytes)),
             auto_start=_env_bool("ORDERGATE_AUTO_START"),
+            switched_off=env.get("ORDERGATE_SWITCHED_OFF", ""),
             amqp_prefetch=int(env.get("ORDERGATE_AMQP_PREFETCH", cls.amqp_prefetch)),
             amqp_concurrency=int(env.get("ORDERGATE_AMQP_CONCURRENCY", cls.amqp_concurrency)),
         )

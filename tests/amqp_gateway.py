@@ -26,7 +26,8 @@ from aiohttp import web
 from adapters.identity import LOCAL_ADMIN, Credentials
 from adapters.sql import SqlaOrderStore
 from core.domain.query import OrderQuery
-from core.usecases import OrderManagement
+from core.usecases import OrderManagement, Settings
+from core.usecases.management import parse_switched_off
 from ordergate.bootstrap import Gateway, build_app
 from ordergate.settings import GatewaySettings
 from tests.amqp_broker import broker_url, ctl, reset_broker
@@ -176,6 +177,7 @@ async def running_gateway(
     via: str | None = None,
     max_body_bytes: int = 1024 * 1024,
     concurrency: int = 16,
+    switched_off: str = "",
 ) -> AsyncIterator[RunningGateway]:
     """The whole gateway on ``store``, HTTP on a free loopback port, the AMQP profile on the
     vhost of ``amqp_url`` (reached through ``via`` when given), from empty queues."""
@@ -185,8 +187,10 @@ async def running_gateway(
         amqp_url=via or amqp_url,
         max_body_bytes=max_body_bytes,
         amqp_concurrency=concurrency,
+        switched_off=switched_off,
     )
-    gateway = Gateway(settings, store, OrderManagement(store), credentials)
+    orders = OrderManagement(store, Settings(switched_off=parse_switched_off(switched_off)))
+    gateway = Gateway(settings, store, orders, credentials)
     runner = web.AppRunner(build_app(settings, gateway))
     await runner.setup()
     try:

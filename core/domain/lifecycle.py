@@ -222,19 +222,30 @@ def run_order_operation(
         _auto_deny_past_point_of_no_return(order, caller.client_id, now)
 
 
+def requested_operation(order: Order, target: State, caller: Caller) -> str | None:
+    """The order operation a request for ``target`` stands for, by the caller's roles (client
+    moves first); None when the order is there already or no move of the caller's leads there."""
+    if target is order.state:
+        return None
+    for actor in actors_of(caller):
+        for t in ORDER_TRANSITIONS:
+            resolved = order.state_before_cancellation if t.target == PREVIOUS else t.target
+            if t.source is order.state and resolved is target and t.actor is actor:
+                return t.operation
+    return None
+
+
 def request_order_state(
     order: Order, target: State, caller: Caller, now: datetime, reason: str | None = None
 ) -> bool:
     """A transition request by target state.  False: already there, nothing done."""
     if target is order.state:
         return False
+    operation = requested_operation(order, target, caller)
+    if operation is not None:
+        run_order_operation(order, operation, caller, now, reason)
+        return True
     allowed = actors_of(caller)
-    for actor in allowed:
-        for t in ORDER_TRANSITIONS:
-            resolved = order.state_before_cancellation if t.target == PREVIOUS else t.target
-            if t.source is order.state and resolved is target and t.actor is actor:
-                run_order_operation(order, t.operation, caller, now, reason)
-                return True
     raise IllegalState(
         f"{order.kind.value} {order.id!r} cannot go from {order.state.value} to {target.value}"
         f" as {'/'.join(a.value for a in allowed) or 'this caller'}"

@@ -15,7 +15,14 @@ from functools import partial
 from typing import Any, TypeVar
 
 from core.domain import changes, feasibility, lifecycle
-from core.domain.errors import DuplicateKey, IllegalArgument, ObjectNotFound, OrderError, ResyncRequired
+from core.domain.errors import (
+    DuplicateKey,
+    IllegalArgument,
+    ObjectNotFound,
+    OrderError,
+    ResyncRequired,
+    UnsupportedOperation,
+)
 from core.domain.events import EventType
 from core.domain.feasibility import FeasibilityReport
 from core.domain.model import Caller, HistoryEntry, Kind, Order, Role
@@ -41,6 +48,36 @@ OPTIONAL_OPERATIONS = (
     "resumeOrderByKey",
 )
 QUERY_TYPES = ("QueryOrdersByTemplate", "QueryOrdersByFilter")
+# Optional operations a deployment may switch off, for every kind or for some:
+# those the core carries out as one call (the bulk forms are the profiles' loops
+# over single calls).  The order operation each one runs, if any.
+SWITCHABLE: dict[str, str | None] = {
+    "suspendOrderByKey": "suspend",
+    "resumeOrderByKey": "resume",
+    "getOrderHistoryByKey": None,
+    "checkOrderFeasibility": None,
+}
+_SWITCHABLE_MOVES = {move: name for name, move in SWITCHABLE.items() if move}
+
+
+def parse_switched_off(spec: str) -> dict[str, frozenset[Kind]]:
+    """``"resourceOrder:suspendOrderByKey, getOrderHistoryByKey"`` -> operation: kinds it is off for.
+
+    An entry without ``kind:`` switches the operation off for every kind.
+    ValueError names an entry that is not a switchable operation or kind."""
+    off: dict[str, set[Kind]] = {}
+    for entry in (e.strip() for e in spec.split(",")):
+        if not entry:
+            continue
+        kind_name, _, operation = entry.rpartition(":")
+        if operation not in SWITCHABLE:
+            raise ValueError(f"{entry!r}: only {', '.join(SWITCHABLE)} can be switched off")
+        try:
+            kinds = {Kind(kind_name)} if kind_name else set(Kind)
+        except ValueError:
+            raise ValueError(f"{entry!r}: {kind_name!r} is not an order kind") from None
+        off.setdefault(operation, set()).update(kinds)
+    return {operation: frozenset(kinds) for operation, kinds in off.items()}
 
 
 def _utcnow() -> datetime:
@@ -52,6 +89,8 @@ class Settings:
     order_types: dict[Kind, frozenset[str]] = field(default_factory=feasibility.default_order_types)
     auto_start: bool = False
     retries_on_conflict: int = 5
+    # optional operations switched off, with the kinds they are off for (see parse_switched_off)
+    switched_off: Mapping[str, frozenset[Kind]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +148,16 @@ class OrderManagement:
     def get_order_types(self) -> dict[Kind, list[str]]:
         return {k: sorted(v) for k, v in self.settings.order_types.items()}
 
-    def get_supported_optional_operations(self) -> list[str]:
-        return list(OPTIONAL_OPERATIONS)
+    def get_supported_optional_operations(self, kind: Kind | None = None) -> list[str]:
+        """The optional operations offered (for ``kind``; without one, for at least one kind)."""
+        off = self.settings.switched_off
+        if kind is None:
+            return [op for op in OPTIONAL_OPERATIONS if set(Kind) - off.get(op, frozenset())]
+        return [op for op in OPTIONAL_OPERATIONS if kind not in off.get(op, frozenset())]
+
+    def _offered(self, operation: str | None, kind: Kind) -> None:
+        if operation is not None and kind in self.settings.switched_off.get(operation, frozenset()):
+            raise UnsupportedOperation(f"{operation} is not offered for {kind.value}")
 
     def get_query_types(self) -> list[str]:
         return list(QUERY_TYPES)
@@ -131,6 +178,7 @@ class OrderManagement:
         return changes.draft_order(kind, value, caller, self._new_id(), self._now())
 
     def check_feasibility(self, caller: Caller, kind: Kind, value: Mapping[str, Any]) -> FeasibilityReport:
+        self._offered("checkOrderFeasibility", kind)
         return feasibility.check(self._draft(caller, kind, value), self.settings.order_types)
 
     async def _create_in(
@@ -218,7 +266,9 @@ class OrderManagement:
             return await uow.orders.query(query, owner)
 
     async def get_order_history(self, caller: Caller, kind: Kind | None, order_id: str) -> list[HistoryEntry]:
-        return list((await self.get_order(caller, kind, order_id)).history)
+        order = await self.get_order(caller, kind, order_id)
+        self._offered("getOrderHistoryByKey", order.kind)
+        return list(order.history)
 
     # ------------------------------------------------------------ change
 
@@ -285,8 +335,17 @@ class OrderManagement:
             kind,
             order_id,
             version,
-            lambda o: lifecycle.run_order_operation(o, operation, caller, self._now(), reason),
+            lambda o: self._run(o, operation, caller, reason),
         )
+
+    def _run(self, order: Order, operation: str, caller: Caller, reason: str | None) -> None:
+        self._offered(_SWITCHABLE_MOVES.get(operation), order.kind)
+        lifecycle.run_order_operation(order, operation, caller, self._now(), reason)
+
+    def _request_state(self, order: Order, state: State, caller: Caller, reason: str | None) -> None:
+        move = lifecycle.requested_operation(order, state, caller)
+        self._offered(_SWITCHABLE_MOVES.get(move or ""), order.kind)
+        lifecycle.request_order_state(order, state, caller, self._now(), reason)
 
     async def start_order(
         self, caller: Caller, kind: Kind | None, order_id: str, version: int | None = None
@@ -333,7 +392,7 @@ class OrderManagement:
             kind,
             order_id,
             version,
-            lambda o: lifecycle.request_order_state(o, state, caller, self._now(), reason),
+            lambda o: self._request_state(o, state, caller, reason),
         )
 
     async def change_order_item_state(

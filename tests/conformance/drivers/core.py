@@ -17,7 +17,8 @@ from core.domain.model import Caller, Kind, Order, Role
 from core.domain.query import Criterion, Op, OrderQuery, SortKey, select
 from core.domain.snapshot import history_to_dict, order_to_dict
 from core.domain.states import State
-from core.usecases import OrderManagement, Outcome
+from core.usecases import OrderManagement, Outcome, Settings
+from core.usecases.management import parse_switched_off
 from core.usecases.relay import OutboxRelay
 from tests.conformance.driver import ACTORS, Reply
 
@@ -95,8 +96,8 @@ def _event(event: OrderEvent) -> dict[str, Any]:
 class CoreDriver:
     name = "core"
 
-    def __init__(self, store: Any) -> None:
-        self.orders = OrderManagement(store)
+    def __init__(self, store: Any, switched_off: str = "") -> None:
+        self.orders = OrderManagement(store, Settings(switched_off=parse_switched_off(switched_off)))
         self._published: list[OrderEvent] = []
         self._relay = OutboxRelay(store, [self], batch=500)
         self._written = False  # a write since the last drain: the outbox may hold news

@@ -96,6 +96,7 @@ async def running_gateway(
     unique_clients: bool = True,
     max_body_bytes: int = 1024 * 1024,
     extra: Mapping[str, str] | None = None,
+    switched_off: str = "",
 ) -> AsyncIterator[RestGateway]:
     credentials = tmp_path / f"credentials-{uuid.uuid4().hex[:6]}.json"
     keys, ids = write_credentials(credentials, unique_clients)
@@ -107,6 +108,7 @@ async def running_gateway(
         credentials_path=str(credentials),
         max_body_bytes=max_body_bytes,
         extra={**FAST_HUB, **(extra or {})},
+        switched_off=switched_off,
     )
     app = build_app(settings)
     runner = web.AppRunner(app)
