@@ -27,7 +27,9 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
     connection used moments ago is as alive as a ping would show (a ping
     never guarded against the server dying right after it), so only those
     idle for a while are pinged; a dead one is replaced, and the rest of the
-    pool with it, before any unit of work sees it.
+    pool with it, before any unit of work sees it.  A connection whose
+    socket the other side already closed (a restart, a cut network) is known
+    to be dead without a ping and is replaced the same way.
     """
 
     @event.listens_for(engine.sync_engine, "checkin")
@@ -37,6 +39,9 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "checkout")
     def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         idle_since = record.info.pop("idle_since", None)
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and driver.is_closed():  # the server or the network closed it: no trip
+            raise sa_exc.InvalidatePoolError("pooled connection was closed by the other side")
         if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
             return
         try:
