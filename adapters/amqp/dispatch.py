@@ -137,6 +137,15 @@ class RequestDispatcher:
             return Reply(MessageType.EXCEPTION, [exception_of(operation, error)])
         return Reply(MessageType.RESPONSE, elements)
 
+    def unavailable(self, request: IncomingRequest, error: Unavailable) -> Reply:
+        """The ``<op>Exception`` (remote) for a request that can no longer wait for the database."""
+        operation = self._operation(header_text(request.headers, MESSAGE_NAME)) or self._operation(
+            _first_tag(request.body)
+        )
+        if operation is None:
+            raise Unanswerable(f"the database is unavailable: {error}")
+        return Reply(MessageType.EXCEPTION, [exception_of(operation, error)])
+
     def _operation(self, message_name: str | None) -> str | None:
         if not message_name or not message_name.endswith("Request"):
             return None

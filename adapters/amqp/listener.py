@@ -51,6 +51,11 @@ class Backoff:
             self._delay = self._first if not self._delay else min(self._most, self._delay * 2)
             self._until = now + self._delay
 
+    @property
+    def delay(self) -> float:
+        """The pause in force (the next one is at least as long)."""
+        return self._delay
+
     def succeeded(self) -> None:
         self._delay = 0.0
         self._until = 0.0
@@ -59,6 +64,16 @@ class Backoff:
         remaining = self._until - time.monotonic()
         if remaining > 0:
             await asyncio.sleep(remaining)
+
+
+def expires_at(message: AbstractIncomingMessage, received: float) -> float | None:
+    """When the request's ``expiration`` (the broker's per-message TTL) runs out, on the wall
+    clock: from its ``timestamp`` when the requester set one, else from ``received``."""
+    ttl = message.expiration  # the client library gives it in seconds
+    if not isinstance(ttl, int | float) or isinstance(ttl, bool):
+        return None
+    sent = message.timestamp.timestamp() if isinstance(message.timestamp, datetime) else received
+    return sent + float(ttl)
 
 
 def _request(message: AbstractIncomingMessage) -> IncomingRequest:
@@ -178,6 +193,7 @@ class AmqpRequestListener:
             log.exception("request %s could not be handled; the broker will redeliver it", message.message_id)
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
+        received = time.time()
         request = _request(message)
         await self._backoff.pause()
         if _gone(message):
@@ -186,18 +202,31 @@ class AmqpRequestListener:
             reply = await self._dispatcher.answer(request)
         except Unavailable as error:
             self._backoff.failed()
-            log.warning("request %s goes back to the queue: %s", request.message_id, error)
             await self._backoff.pause()
-            await self._settle(message, (), requeue=True)
+            deadline = expires_at(message, received)
+            if deadline is None or time.time() + self._backoff.delay < deadline:
+                log.warning("request %s goes back to the queue: %s", request.message_id, error)
+                await self._settle(message, (), requeue=True)
+                return
+            # Back in the queue it would expire before its next try, unanswered: the
+            # requester learns instead that nothing was done.
+            log.warning("request %s expired while the database was unavailable", request.message_id)
+            try:
+                expired = self._dispatcher.unavailable(request, error)
+            except Unanswerable as unanswerable:
+                await self._dead_letter(message, unanswerable)
+                return
+            await self._settle(message, [reply_message(request, expired, e) for e in expired.elements])
             return
         except Unanswerable as error:
-            log.warning("request %s dead-lettered: %s", request.message_id, error.reason)
-            await self._settle(
-                message, [dead_letter(message, self._settings.dead_letter_queue, error.reason)]
-            )
+            await self._dead_letter(message, error)
             return
         self._backoff.succeeded()
         await self._settle(message, [reply_message(request, reply, e) for e in reply.elements])
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, error: Unanswerable) -> None:
+        log.warning("request %s dead-lettered: %s", message.message_id, error.reason)
+        await self._settle(message, [dead_letter(message, self._settings.dead_letter_queue, error.reason)])
 
     async def _settle(
         self, message: AbstractIncomingMessage, outgoing: Sequence[Outgoing], requeue: bool = False
