@@ -13,6 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -165,11 +166,16 @@ class Requester:
         headers: Mapping[str, Any] | None = None,
         user_id: str | None = None,
         channel: aio_pika.abc.AbstractChannel | None = None,
+        expiration: float | None = None,
     ) -> str:
-        """Publish one request; returns the id its replies will carry."""
+        """Publish one request; returns the id its replies will carry.
+
+        ``expiration``: seconds the request may wait (the broker's per-message TTL)."""
         message_id = message_id or uuid.uuid4().hex
         message = aio_pika.Message(
             body,
+            expiration=expiration,
+            timestamp=datetime.now(UTC) if expiration is not None else None,
             message_id=message_id,
             correlation_id=correlation_id,
             reply_to=self.reply_queue.name if reply else None,

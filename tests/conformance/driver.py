@@ -46,6 +46,8 @@ expected events are there or ``event_timeout`` seconds passed.
 Optional driver attributes, read with ``getattr``:
 
 * ``event_timeout`` (float, default 5): how long to wait for a step's events.
+* ``outage`` (an async context manager factory): inside it the gateway cannot
+  reach its database; set by the tests that run the outage scenarios.
 * ``alike`` (``{operation: operation}``): operations this profile carries as
   one and the same request, so it cannot tell them apart (REST: start and
   resume are both ``PATCH {"state": "inProgress"}``).  The runner then leaves

@@ -1,11 +1,14 @@
 """Runs the conformance scenarios (``scenarios.json``) through any ``Driver``.
 
-The file holds ``values`` (named order values), ``scenarios`` (named lists of
-steps) and ``illegalTransitions`` (per reachable state: how to reach it and
+The file holds ``settings`` (the gateway settings every profile runs with),
+``values`` (named order values), ``scenarios`` (named lists of steps) and
+``illegalTransitions`` (per reachable state: how to reach it and
 which ``moves`` are legal there; the runner expands every other move into one
 step that must fail with ``illegalState`` and change nothing).
 
-A step is ``{"actor", "operation", "args", "as", "expect", "note"}``.  In
+A step is ``{"actor", "operation", "args", "as", "expect", "note"}``, and
+``"outage": true`` for a step the gateway makes while cut off from its
+database (the driver's ``outage()``; such scenarios run on PostgreSQL only).  In
 ``args`` and ``expect``: ``"$o1"`` is the id of the order created ``"as": "o1"``
 (``"as"`` is a list for bulk creates); ``"#k1"`` is a client-supplied key made
 unique per run (so profiles sharing a database never collide);
@@ -49,6 +52,12 @@ class Case:
     kind: str
     steps: tuple[dict[str, Any], ...]
 
+    @property
+    def outage(self) -> bool:
+        """A step runs while the database is out of reach (``"outage": true``): PostgreSQL only,
+        through a driver whose ``outage()`` cuts the gateway off its database."""
+        return any(step.get("outage") for step in self.steps)
+
 
 @dataclass(frozen=True)
 class TraceEntry:
@@ -83,6 +92,11 @@ def event_label(event: dict[str, Any]) -> str:
 def load(path: Path = SCENARIOS) -> dict[str, Any]:
     suite: dict[str, Any] = json.loads(path.read_text())
     return suite
+
+
+def switched_off(suite: dict[str, Any]) -> str:
+    """The gateway setting every profile runs the suite with (ORDERGATE_SWITCHED_OFF)."""
+    return str(suite.get("settings", {}).get("switchedOff", ""))
 
 
 def cases(suite: dict[str, Any], driver: Driver | None = None) -> list[Case]:
@@ -218,7 +232,16 @@ class ScenarioRun:
             if step.get("expect", {}).get("unchanged"):
                 seen.before[order_id] = await self.read(order_id)
             counts[order_id] = len(await self.driver.events(order_id))
-        seen.reply = await self.driver.call(step["actor"], step["operation"], args)
+        if step.get("outage"):
+            outage = getattr(self.driver, "outage", None)
+            if outage is None:
+                raise ScenarioFailed(
+                    f"scenario {self.case.name!r}: the {self.driver.name} driver has no outage()"
+                )
+            async with outage():
+                seen.reply = await self.driver.call(step["actor"], step["operation"], args)
+        else:
+            seen.reply = await self.driver.call(step["actor"], step["operation"], args)
         self._name(step, args, seen.reply.result)
         expect = self.resolve(step.get("expect", {}))
         concerned = self._concerned(step, args, expect)

@@ -6,6 +6,7 @@ named in the gateway's credentials file.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from tests.amqp_gateway import (
 )
 from tests.conformance import runner
 from tests.conformance.drivers.amqp import AmqpDriver
+from tests.proxy import proxy_for, through
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -45,14 +47,19 @@ def actor_urls(vhost: str) -> Iterator[dict[str, str]]:
         yield urls
 
 
-@pytest.fixture
-async def driver(
-    sql_store: SqlaOrderStore, vhost: str, actor_urls: dict[str, str], tmp_path: Path
+@contextlib.asynccontextmanager
+async def _driver(
+    store: SqlaOrderStore, vhost: str, actor_urls: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[AmqpDriver]:
     credentials = write_credentials(
         tmp_path / "credentials.json", {actor: user_of(url) for actor, url in actor_urls.items()}
     )
-    async with running_gateway(sql_store, broker_url("guest", "guest", vhost), credentials=credentials) as gw:
+    async with running_gateway(
+        store,
+        broker_url("guest", "guest", vhost),
+        credentials=credentials,
+        switched_off=runner.switched_off(SUITE),
+    ) as gw:
         driver = await AmqpDriver(gw, actor_urls).open()
         try:
             yield driver
@@ -61,7 +68,47 @@ async def driver(
         assert not driver.invalid, driver.invalid
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.fixture
+async def driver(
+    sql_store: SqlaOrderStore, vhost: str, actor_urls: dict[str, str], tmp_path: Path
+) -> AsyncIterator[AmqpDriver]:
+    async with _driver(sql_store, vhost, actor_urls, tmp_path) as driver:
+        yield driver
+
+
+@pytest.mark.parametrize("name", [n for n, case in CASES.items() if not case.outage])
 async def test_scenario_through_amqp(driver, name):
     trace = await runner.run_case(driver, CASES[name], SUITE)
     assert len(trace) == len(CASES[name].steps)
+
+
+# While the database is out of reach the gateway keeps a request in the queue; a
+# request with an expiration is answered (remote) once it would expire before its
+# next try.  The requester here waits 1.5 s.
+OUTAGE_EXPIRATION_SECONDS = 1.5
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sql_store", ["postgres"], indirect=True)
+@pytest.mark.parametrize("name", [n for n, case in CASES.items() if case.outage])
+async def test_scenario_with_a_database_outage_through_amqp(sql_store, vhost, actor_urls, tmp_path, name):
+    proxy = await proxy_for(sql_store.url)
+    store = SqlaOrderStore(through(sql_store.url, proxy.port))
+    try:
+        async with _driver(store, vhost, actor_urls, tmp_path) as driver:
+
+            @contextlib.asynccontextmanager
+            async def outage() -> AsyncIterator[None]:
+                driver.expiration = OUTAGE_EXPIRATION_SECONDS
+                try:
+                    async with proxy.outage():
+                        yield
+                finally:
+                    driver.expiration = None
+
+            driver.outage = outage  # type: ignore[attr-defined]
+            trace = await runner.run_case(driver, CASES[name], SUITE)
+        assert len(trace) == len(CASES[name].steps)
+    finally:
+        await store.close()
+        await proxy.close()

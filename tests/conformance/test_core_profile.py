@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.sql import SqlaOrderStore
 from tests.conformance import runner
 from tests.conformance.drivers.core import CoreDriver
+from tests.proxy import proxy_for, through
 
 SUITE = runner.load()
 CASES = {case.name: case for case in runner.cases(SUITE)}
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", [n for n, case in CASES.items() if not case.outage])
 async def test_scenario_through_the_core(sql_store, name):
-    trace = await runner.run_case(CoreDriver(sql_store), CASES[name], SUITE)
+    trace = await runner.run_case(CoreDriver(sql_store, runner.switched_off(SUITE)), CASES[name], SUITE)
     assert len(trace) == len(CASES[name].steps)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sql_store", ["postgres"], indirect=True)
+@pytest.mark.parametrize("name", [n for n, case in CASES.items() if case.outage])
+async def test_scenario_with_a_database_outage_through_the_core(sql_store, name):
+    proxy = await proxy_for(sql_store.url)
+    store = SqlaOrderStore(through(sql_store.url, proxy.port))
+    try:
+        driver = CoreDriver(store, runner.switched_off(SUITE))
+        driver.outage = proxy.outage  # type: ignore[attr-defined]
+        trace = await runner.run_case(driver, CASES[name], SUITE)
+        assert len(trace) == len(CASES[name].steps)
+    finally:
+        await store.close()
+        await proxy.close()
 
 
 def test_the_illegal_transition_section_covers_every_state_and_move():

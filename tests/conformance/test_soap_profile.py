@@ -9,6 +9,7 @@ import pytest
 
 from tests.conformance import runner
 from tests.conformance.drivers.soap import SoapDriver
+from tests.proxy import proxy_for, through
 from tests.soap_gateway import running_gateway
 
 SUITE = runner.load()
@@ -25,11 +26,28 @@ def _case(name: str) -> object:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def driver(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SoapDriver]:
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
-    async with running_gateway(url, tmp_path) as gateway:
+    async with running_gateway(url, tmp_path, switched_off=runner.switched_off(SUITE)) as gateway:
         yield SoapDriver(gateway)
 
 
-@pytest.mark.parametrize("name", [_case(name) for name in CASES])
+@pytest.mark.parametrize("name", [_case(n) for n, case in CASES.items() if not case.outage])
 async def test_scenario_through_soap(driver, name):
     trace = await runner.run_case(driver, CASES[name], SUITE)
     assert len(trace) == len(CASES[name].steps)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sql_store", ["postgres"], indirect=True)  # an empty database
+@pytest.mark.parametrize("name", [n for n, case in CASES.items() if case.outage])
+async def test_scenario_with_a_database_outage_through_soap(sql_store, tmp_path: Path, name: str):
+    pg_url = sql_store.url
+    proxy = await proxy_for(pg_url)
+    try:
+        url = through(pg_url, proxy.port)
+        async with running_gateway(url, tmp_path, switched_off=runner.switched_off(SUITE)) as gateway:
+            driver = SoapDriver(gateway)
+            driver.outage = proxy.outage  # type: ignore[attr-defined]
+            trace = await runner.run_case(driver, CASES[name], SUITE)
+        assert len(trace) == len(CASES[name].steps)
+    finally:
+        await proxy.close()

@@ -258,6 +258,8 @@ class AmqpDriver:
         self._events: list[tuple[str | None, dict[str, Any]]] = []
         self._seen: set[str] = set()
         self.invalid: list[str] = []
+        # seconds a request may wait for the gateway (AMQP expiration); set while the database is cut off
+        self.expiration: float | None = None
 
     async def open(self) -> AmqpDriver:
         for actor, url in self._actor_urls.items():
@@ -282,7 +284,7 @@ class AmqpDriver:
         except Unrepresentable as refused:
             return Reply(error=refused.kind)
         requester = self._requesters[actor]
-        reply_key = await requester.send(body, user_id=self._users[actor])
+        reply_key = await requester.send(body, user_id=self._users[actor], expiration=self.expiration)
         pages = await requester.wait_until(reply_key, _complete)
         if pages[0].name.endswith("Exception"):
             return Reply(error=exception_kind(pages[0].root))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import pytest
@@ -26,17 +25,9 @@ from tests.amqp_broker import (
     send_all,
     take_dead_letters,
 )
-from tests.integration.amqp.proxy import TcpProxy
+from tests.proxy import TcpProxy, through
 
 pytestmark = pytest.mark.rabbitmq
-
-
-def through(url: str, port: int) -> str:
-    """The same URL, with its host:port replaced by the proxy's."""
-    parts = urlsplit(url)
-    credentials = parts.netloc.rpartition("@")[0]
-    netloc = f"{credentials}@127.0.0.1:{port}" if credentials else f"127.0.0.1:{port}"
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @pytest.fixture
