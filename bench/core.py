@@ -18,7 +18,7 @@ import asyncpg
 
 from adapters.sql import SqlaOrderStore
 from bench.measure import Figures, Runner, machine_line, table, verdict
-from bench.raw_orders import create_raw, order_value, same_rows
+from bench.raw_orders import create_raw, create_raw_one_statement, order_value, same_rows
 from bench.scratch import DEFAULT_PG_SERVER, asyncpg_dsn, scratch_postgres, scratch_sqlite
 from core.domain.model import Caller, Kind, Role
 from core.domain.states import State
@@ -87,15 +87,18 @@ async def bench_postgres(args: argparse.Namespace, runner: Runner) -> list[Figur
         )
         try:
             om = OrderManagement(store)
-            mismatch = await same_rows(
-                pool, await _create(om, 0), await create_raw(pool, CLIENT.client_id, order_value(0))
-            )
-            if mismatch:
-                raise RuntimeError(mismatch)
-            raw, create = await runner.interleaved(
+            core_id = await _create(om, 0)
+            for write in (create_raw, create_raw_one_statement):
+                mismatch = await same_rows(pool, core_id, await write(pool, CLIENT.client_id, order_value(0)))
+                if mismatch:
+                    raise RuntimeError(mismatch)
+            raw, one_statement, create = await runner.interleaved(
                 "postgres",
                 {
                     "raw asyncpg create": lambda i: create_raw(pool, CLIENT.client_id, order_value(i)),
+                    "raw, one statement": lambda i: create_raw_one_statement(
+                        pool, CLIENT.client_id, order_value(i)
+                    ),
                     "create": lambda i: _create(om, i),
                 },
                 args.slices,
@@ -107,7 +110,7 @@ async def bench_postgres(args: argparse.Namespace, runner: Runner) -> list[Figur
         finally:
             await pool.close()
             await store.close()
-    return [raw, create, lifecycle]
+    return [raw, one_statement, create, lifecycle]
 
 
 async def run(args: argparse.Namespace) -> list[Figures]:
@@ -133,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     created = [f for f in rows if f.operation == "create" and f.baseline is not None]
     for f in created:
         print(verdict(f, CREATE_TARGET, f"{f.backend} create"))
+        for g in rows:
+            if g.backend == f.backend and g.operation == "raw, one statement" and g.rate:
+                print(f"{f.backend} create: {f.rate / g.rate:.0%} of the one-statement raw baseline")
     return 0
 
 
