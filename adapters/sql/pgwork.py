@@ -37,6 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import naive_utc, utcnow
+from adapters.sql.errors import unavailable
 from adapters.sql.queries import run_query
 from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
 from core.domain.event_codec import event_to_dict
@@ -79,21 +80,6 @@ _PLACEHOLDER = re.compile(r"\$(\d+)")
 ORDERS_KEY = "orders_pkey"
 _TAKEN_ID = re.compile(r"^Key \(id\)=\((.*)\) already exists")
 
-# PostgreSQL error classes that say "the database cannot serve you now", not "your
-# statement is wrong": connection exceptions, insufficient resources (too many
-# clients), operator intervention (shutdown, cannot connect now).
-_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
-
-
-def unavailable(exc: BaseException | None) -> bool:
-    """True when exc says the database cannot serve now (the request may be retried)."""
-    if isinstance(exc, OSError | TimeoutError | asyncpg.PostgresConnectionError):
-        return True
-    if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
-        return True  # the connection was lost between two statements
-    state = getattr(exc, "sqlstate", None)
-    return isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES)
-
 
 def _dumps(value: Any) -> str:
     return json.dumps(value)
@@ -130,10 +116,13 @@ class PgPool:
         self.size = size
         self._pool: asyncpg.Pool | None = None
         self._opening: asyncio.Lock | None = None
+        self._closed = False
 
     async def get(self) -> asyncpg.Pool:
         if self._pool is not None:
             return self._pool
+        if self._closed:
+            raise Unavailable("the store is closed")
         if self._opening is None:
             self._opening = asyncio.Lock()
         async with self._opening:
@@ -145,6 +134,7 @@ class PgPool:
         return self._pool
 
     async def close(self) -> None:
+        self._closed = True
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
@@ -159,6 +149,12 @@ class _Write:
     tail: str = ""  # what follows the guard
 
 
+# The most parameters one statement may carry (PostgreSQL's wire protocol); rows
+# of a large bulk request beyond it go in a transaction of several statements.
+MAX_PARAMETERS = 32767
+_EVENTS_PER_STATEMENT = 1000
+
+
 def _events_write(rows: Sequence[tuple[Any, ...]]) -> _Write:
     values = ", ".join(_EVENT_ROW.format(*range(5 * n + 1, 5 * n + 6), n) for n in range(len(rows)))
     args = tuple(v for r in rows for v in r)
@@ -170,7 +166,9 @@ def one_statement(writes: Sequence[_Write]) -> tuple[str, list[Any]]:
     """The writes as one statement of data-modifying CTEs, its row the counts of the guarding ones.
 
     A guarding write (``conflict``) holds back every insert after it unless it
-    changed its row; its own count tells the caller which one failed."""
+    changed its row; its own count tells the caller whether it did.  Only the
+    writes after a guard are held back: the caller sends one statement only
+    when the guard, if any, is the first write."""
     ctes: list[str] = []
     args: list[Any] = []
     guards: list[str] = []
@@ -188,41 +186,53 @@ def one_statement(writes: Sequence[_Write]) -> tuple[str, list[Any]]:
     return f"WITH {', '.join(ctes)} SELECT {counts}", args
 
 
+def _count(status: str) -> int:
+    """The row count of a command status such as ``UPDATE 1``."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
 class PgUnitOfWork:
-    """Reads at once on one pooled asyncpg connection; writes at commit, as one atomic statement."""
+    """Reads at once on one pooled asyncpg connection (taken on first use); writes at commit,
+    as one atomic statement."""
 
     def __init__(self, pool: PgPool, engine: AsyncEngine) -> None:
         self._pool = pool
         self._engine = engine
+        self._held: asyncpg.Pool | None = None  # the pool the connection came from
         self._conn: Any = None
         self._writes: list[_Write] = []
-        self.events: list[tuple[Any, ...]] = []  # outbox rows, written last, in one insert
+        self.events: list[tuple[Any, ...]] = []  # outbox rows, written last, in order
         self.orders = PgOrderRepository(self)
         self.outbox = PgOutbox(self)
         self.requests = PgRequestLog(self)
 
     async def __aenter__(self) -> Self:
-        try:
-            self._conn = await (await self._pool.get()).acquire()
-        except Exception as e:
-            if unavailable(e):
-                raise Unavailable(f"database unavailable: {e}") from e
-            raise
         return self
+
+    async def _connection(self) -> Any:
+        if self._conn is None:
+            try:
+                self._held = await self._pool.get()
+                self._conn = await self._held.acquire()
+            except Exception as e:
+                if unavailable(e):
+                    raise Unavailable(f"database unavailable: {e}") from e
+                raise
+        return self._conn
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._writes, self.events = [], []  # not committed: never sent
-        pool = await self._pool.get()
-        with contextlib.suppress(asyncpg.InterfaceError, OSError):
-            await pool.release(self._conn)
+        if self._conn is not None and self._held is not None:
+            with contextlib.suppress(asyncpg.InterfaceError, OSError):
+                await self._held.release(self._conn)
         self._conn = None
         if unavailable(exc):
             raise Unavailable(f"database unavailable: {exc}") from exc
 
     async def read(self, sql: str, *args: Any) -> Any:
-        return await self._conn.fetchval(sql, *args)
+        return await (await self._connection()).fetchval(sql, *args)
 
     def write(self, write: _Write) -> None:
         self._writes.append(write)
@@ -233,29 +243,47 @@ class PgUnitOfWork:
         return QueryPage([order_from_dict(d) for d in docs], total)
 
     async def commit(self) -> None:
-        writes, self._writes = self._writes, []
-        if self.events:
-            writes.append(_events_write(self.events))
-            self.events = []
-        if not writes:
+        writes, events = self._writes, self.events
+        self._writes, self.events = [], []
+        if not writes and not events:
             return
-        sql, args = one_statement(writes)
+        guarded = [n for n, w in enumerate(writes) if w.conflict is not None]
+        size = sum(len(w.args) for w in writes) + 5 * len(events)
         try:
-            counts = await self._conn.fetchrow(sql, *args)
+            if guarded in ([], [0]) and size <= MAX_PARAMETERS:
+                await self._one_statement([*writes, *([_events_write(events)] if events else [])])
+            else:
+                chunks = range(0, len(events), _EVENTS_PER_STATEMENT)
+                await self._in_transaction(
+                    [*writes, *(_events_write(events[i : i + _EVENTS_PER_STATEMENT]) for i in chunks)]
+                )
         except asyncpg.UniqueViolationError as e:
             if e.constraint_name == ORDERS_KEY:
                 taken = _TAKEN_ID.search(e.detail or "")
-                raise DuplicateKey(
-                    f"an order with id {taken.group(1)!r} exists" if taken else "duplicate order id"
-                ) from None
+                key = taken.group(1) if taken else None
+                raise DuplicateKey(f"an order with id {key!r} exists", key) from None
             raise
         except Exception as e:
             if unavailable(e):
                 raise Unavailable(f"database unavailable: {e}") from e
             raise
+
+    async def _one_statement(self, writes: Sequence[_Write]) -> None:
+        sql, args = one_statement(writes)
+        counts = await (await self._connection()).fetchrow(sql, *args)
         for count, w in zip(counts, [w for w in writes if w.conflict is not None], strict=False):
             if count != 1:
                 raise ResyncRequired(w.conflict or "")
+
+    async def _in_transaction(self, writes: Sequence[_Write]) -> None:
+        """Each write a statement of its own, all in one transaction: for several guards, or
+        more rows than one statement can carry."""
+        conn = await self._connection()
+        async with conn.transaction():
+            for w in writes:
+                status = await conn.execute(w.sql + w.tail, *w.args)
+                if w.conflict is not None and _count(status) != 1:
+                    raise ResyncRequired(w.conflict)
 
 
 class PgOrderRepository:

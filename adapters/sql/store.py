@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql import tables as t
 from adapters.sql.engine import is_sqlite, make_engine, naive_utc, utcnow
+from adapters.sql.errors import unavailable
 from adapters.sql.feeds import SqlaDeliveryQueue, SqlaOutboxFeed, SqlaSubscriptions
-from adapters.sql.pgwork import PgPool, PgUnitOfWork, unavailable
+from adapters.sql.pgwork import PgPool, PgUnitOfWork
 from adapters.sql.queries import run_query
 from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
 from core.domain.event_codec import event_to_dict
@@ -31,17 +32,6 @@ from core.domain.snapshot import order_from_dict, order_to_dict
 from core.ports import QueryPage
 
 _INFRA = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError, TimeoutError)
-
-
-def _unavailable(exc: BaseException | None) -> bool:
-    if isinstance(exc, _INFRA) or unavailable(exc):
-        return True
-    if not isinstance(exc, sa_exc.DBAPIError):
-        return False
-    if exc.connection_invalidated:
-        return True
-    orig = exc.orig
-    return unavailable(orig) or unavailable(getattr(orig, "__cause__", None))
 
 
 def _row(order: Order) -> dict[str, Any]:
@@ -148,7 +138,7 @@ class SqlaUnitOfWork:
             # trip less through SQLAlchemy's async bridge than an explicit begin.
             self._conn = await self._engine.connect()
         except Exception as e:
-            if _unavailable(e):
+            if unavailable(e):
                 raise Unavailable(f"database unavailable: {e}") from e
             raise
         self.orders = SqlaOrderRepository(self._conn)
@@ -162,7 +152,7 @@ class SqlaUnitOfWork:
         assert self._conn is not None
         with contextlib.suppress(*_INFRA):
             await self._conn.close()  # rolls back anything not committed
-        if _unavailable(exc):
+        if unavailable(exc):
             raise Unavailable(f"database unavailable: {exc}") from exc
 
     async def commit(self) -> None:
@@ -172,7 +162,7 @@ class SqlaUnitOfWork:
         except sa_exc.IntegrityError as e:
             raise DuplicateKey(f"duplicate key: {e.orig}") from e
         except Exception as e:
-            if _unavailable(e):
+            if unavailable(e):
                 raise Unavailable(f"database unavailable: {e}") from e
             raise
 

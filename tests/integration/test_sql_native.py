@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from adapters.sql import SqlaOrderStore
 from adapters.sql import tables as t
+from core.domain.errors import DuplicateKey
 from core.domain.model import Caller, Kind, Role
 from core.domain.states import State
 from core.usecases import OrderManagement
@@ -75,3 +76,43 @@ async def test_asyncpg_and_core_units_of_work_write_the_same_rows(pg_url):
     finally:
         await fast.close()
         await core.close()
+
+
+@pytest.mark.postgres
+async def test_an_atomic_bulk_create_larger_than_one_statement_can_carry(pg_url):
+    """Past PostgreSQL's 32767 parameters per statement the writes go in one transaction of
+    several statements: all of them, in event order, or none."""
+    store = SqlaOrderStore(pg_url, pool_size=2)
+    om = OrderManagement(store)
+    values = [{**VALUE, "externalId": f"big-{n}"} for n in range(2000)]  # 13 + 5 parameters each
+    try:
+        await om.create_order(Caller("acme"), Kind.SERVICE, {**VALUE, "id": "taken"})
+        with pytest.raises(DuplicateKey, match=r"order \[1999\]: an order with id 'taken' exists"):
+            await om.create_orders(
+                Caller("acme"), Kind.SERVICE, [*values[:-1], {**values[-1], "id": "taken"}]
+            )
+        created = await om.create_orders(Caller("acme"), Kind.SERVICE, values)
+        assert len(created) == 2000
+        async with store.engine.connect() as conn:
+            rows = (
+                (
+                    await conn.execute(
+                        sa.select(t.outbox.c.order_id)
+                        .where(t.outbox.c.order_id.in_([o.id for o in created]))
+                        .order_by(t.outbox.c.seq)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            stored = (
+                await conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(t.orders)
+                    .where(t.orders.c.external_id.like("big-%"))
+                )
+            ).scalar_one()
+        assert rows == [o.id for o in created]  # one OrderCreate each, in input order
+        assert stored == 2000  # the refused bulk left nothing behind
+    finally:
+        await store.close()

@@ -8,6 +8,7 @@ import pytest
 from adapters.sql import SqlaOrderStore
 from core.domain.errors import Unavailable
 from core.domain.model import Caller, Kind
+from core.domain.query import OrderQuery
 from core.usecases import OrderManagement
 from tests.conftest import _admin_dsn
 
@@ -16,9 +17,14 @@ VALUE = {"items": [{"id": "1", "action": "add", "entity": {"specification": {"id
 
 async def test_a_refused_connection_is_unavailable(tmp_path):
     store = SqlaOrderStore("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
+    om = OrderManagement(store)
     try:
         with pytest.raises(Unavailable):
-            await OrderManagement(store).create_order(Caller("acme"), Kind.PRODUCT, VALUE)
+            await om.create_order(Caller("acme"), Kind.PRODUCT, VALUE)
+        with pytest.raises(Unavailable):  # queries run on the SQLAlchemy engine
+            await om.query_orders(Caller("acme"), OrderQuery(kind=Kind.PRODUCT))
+        with pytest.raises(Unavailable):
+            await om.get_order(Caller("acme"), None, "any")
     finally:
         await store.close()
 

@@ -34,6 +34,11 @@ async def test_atomic_bulk_create_with_one_bad_order_stores_nothing(any_store):
     created = await om.create_orders(ALICE, Kind.SERVICE, [order_value("i1"), order_value("i2")])
     assert [o.state for o in created] == [State.ACKNOWLEDGED] * 2
     assert await order_count(any_store) == 2
+    # an id already stored is found by some stores only at commit: the error still names the order
+    with pytest.raises(OrderError, match=r"order \[1\]: an order with id .*exists") as caught:
+        await om.create_orders(ALICE, Kind.SERVICE, [order_value("i1"), order_value("i1", id=created[0].id)])
+    assert caught.value.kind == "duplicateKey"
+    assert await order_count(any_store) == 2
 
 
 async def test_best_effort_bulk_gives_one_outcome_per_input_in_input_order(any_store):
