@@ -104,7 +104,6 @@ class HubDispatcher:
         self._wake.set()
 
     async def _loop(self) -> None:
-        self._stopping = False
         while not self._stopping:
             try:
                 attempted = await self.run_once()

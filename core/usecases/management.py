@@ -69,7 +69,7 @@ def parse_switched_off(spec: str) -> dict[str, frozenset[Kind]]:
     for entry in (e.strip() for e in spec.split(",")):
         if not entry:
             continue
-        kind_name, _, operation = entry.rpartition(":")
+        kind_name, _, operation = (part.strip() for part in entry.rpartition(":"))
         if operation not in SWITCHABLE:
             raise ValueError(f"{entry!r}: only {', '.join(SWITCHABLE)} can be switched off")
         try:

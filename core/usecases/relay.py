@@ -86,7 +86,6 @@ class OutboxRelay:
 
     async def run_forever(self) -> None:
         backoff = self._idle
-        self._stopping = False
         try:
             while not self._stopping:
                 try:
@@ -119,5 +118,4 @@ async def stop_worker(task: asyncio.Task[None], stop: Callable[[], None], grace_
         await asyncio.wait_for(asyncio.shield(task), grace_seconds)
     except TimeoutError:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.wait({task}, timeout=grace_seconds)  # its clean-up may need the database too
