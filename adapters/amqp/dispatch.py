@@ -113,11 +113,7 @@ class RequestDispatcher:
             raise Unanswerable("the request has no reply_to: its result could never be delivered")
         if not (request.message_id or request.correlation_id):
             raise Unanswerable("the request has neither message_id nor correlation_id")
-        # Until the body is parsed, the OSS_MESSAGE_NAME header (else the first tag)
-        # hints at the operation: an unparseable request still gets its <op>Exception.
-        operation = self._operation(header_text(request.headers, MESSAGE_NAME)) or self._operation(
-            _first_tag(request.body)
-        )
+        operation = self._hinted_operation(request)
         try:
             root = parse_message(request.body, self._max_bytes)
             operation = self._operation(etree.QName(root).localname)
@@ -139,12 +135,17 @@ class RequestDispatcher:
 
     def unavailable(self, request: IncomingRequest, error: Unavailable) -> Reply:
         """The ``<op>Exception`` (remote) for a request that can no longer wait for the database."""
-        operation = self._operation(header_text(request.headers, MESSAGE_NAME)) or self._operation(
-            _first_tag(request.body)
-        )
+        operation = self._hinted_operation(request)
         if operation is None:
             raise Unanswerable(f"the database is unavailable: {error}")
         return Reply(MessageType.EXCEPTION, [exception_of(operation, error)])
+
+    def _hinted_operation(self, request: IncomingRequest) -> str | None:
+        """The operation as the OSS_MESSAGE_NAME header (else the first tag) names it, before the
+        body is parsed: an unparseable request still gets its <op>Exception."""
+        return self._operation(header_text(request.headers, MESSAGE_NAME)) or self._operation(
+            _first_tag(request.body)
+        )
 
     def _operation(self, message_name: str | None) -> str | None:
         if not message_name or not message_name.endswith("Request"):

@@ -11,7 +11,7 @@ import asyncpg
 from sqlalchemy import exc as sa_exc
 
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
-_INFRA = (
+INFRA = (  # exception types that always mean the connection or the server failed
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
     OSError,
@@ -23,7 +23,7 @@ _INFRA = (
 def unavailable(exc: BaseException | None) -> bool:
     if exc is None:
         return False
-    if isinstance(exc, _INFRA):
+    if isinstance(exc, INFRA):
         return True
     if isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc):
         return True  # the connection was lost between two statements

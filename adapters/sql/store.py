@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql import tables as t
 from adapters.sql.engine import is_sqlite, make_engine, naive_utc, utcnow
-from adapters.sql.errors import unavailable
+from adapters.sql.errors import INFRA, unavailable
 from adapters.sql.feeds import SqlaDeliveryQueue, SqlaOutboxFeed, SqlaSubscriptions
 from adapters.sql.pgwork import PgPool, PgUnitOfWork
 from adapters.sql.queries import run_query
@@ -30,8 +30,6 @@ from core.domain.model import Order
 from core.domain.query import OrderQuery
 from core.domain.snapshot import order_from_dict, order_to_dict
 from core.ports import QueryPage
-
-_INFRA = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError, TimeoutError)
 
 
 def _row(order: Order) -> dict[str, Any]:
@@ -150,7 +148,7 @@ class SqlaUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self._conn is not None
-        with contextlib.suppress(*_INFRA):
+        with contextlib.suppress(*INFRA):
             await self._conn.close()  # rolls back anything not committed
         if unavailable(exc):
             raise Unavailable(f"database unavailable: {exc}") from exc
