@@ -17,7 +17,7 @@ from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 from adapters.amqp.config import AmqpSettings
 from adapters.amqp.connection import is_connected, robust_connection
 from adapters.amqp.headers import event_headers
-from adapters.xml import EVENT_ELEMENTS, event_element, serialize
+from adapters.xml import EVENT_ELEMENTS, document, event_xml
 from core.domain.errors import Unavailable
 from core.domain.events import OrderEvent
 
@@ -31,7 +31,7 @@ def routing_key(event: OrderEvent) -> str:
 def event_message(event: OrderEvent) -> aio_pika.Message:
     name = EVENT_ELEMENTS[event.type]
     return aio_pika.Message(
-        body=serialize(event_element(event)),
+        body=document(event_xml(event)),
         content_type="application/xml",
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         message_id=event.event_id,

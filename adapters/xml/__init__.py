@@ -8,9 +8,19 @@ renders domain events.
 """
 
 from adapters.xml.errors import EXCEPTION_ELEMENTS, error_element, error_kind_of, exception_element
-from adapters.xml.events import EVENT_ELEMENTS, event_element
+from adapters.xml.events import EVENT_ELEMENTS, event_element, event_xml
 from adapters.xml.operations import XmlOrderOperations, operation_of
-from adapters.xml.schema import NS, XmlRejected, parse_message, q, schema, serialize, validate, xsd_bytes
+from adapters.xml.schema import (
+    NS,
+    XmlRejected,
+    document,
+    parse_message,
+    q,
+    schema,
+    serialize,
+    validate,
+    xsd_bytes,
+)
 
 __all__ = [
     "EVENT_ELEMENTS",
@@ -18,9 +28,11 @@ __all__ = [
     "NS",
     "XmlOrderOperations",
     "XmlRejected",
+    "document",
     "error_element",
     "error_kind_of",
     "event_element",
+    "event_xml",
     "exception_element",
     "operation_of",
     "parse_message",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from adapters.xml.codec import key_element, order_element, state_to_xml, sub
-from adapters.xml.schema import NS, q
+from adapters.xml.codec import OWN_TEXT, order_xml, put, state_to_xml
+from adapters.xml.schema import NS
 from core.domain.events import EventType, OrderEvent
 from core.domain.snapshot import iso
 
@@ -18,29 +18,40 @@ EVENT_ELEMENTS: dict[EventType, str] = {
 }
 
 
-def event_element(event: OrderEvent) -> etree._Element:
-    root = etree.Element(q(EVENT_ELEMENTS[event.type]), nsmap={None: NS})
-    sub(root, "eventId", event.event_id)
-    sub(root, "eventTime", iso(event.occurred_at))
-    key_element(root, event.kind, event.order_id)
-    sub(root, "state", state_to_xml(event.state))
-    sub(root, "clientId", event.client_id)
+def event_xml(event: OrderEvent) -> str:
+    """The event element as text, declaring the vocabulary's namespace."""
+    name = EVENT_ELEMENTS[event.type]
+    out = [f'<{name} xmlns="{NS}">']
+    put(out, "eventId", event.event_id)
+    put(out, "eventTime", iso(event.occurred_at))
+    out.append("<key>")
+    put(out, "type", event.kind)
+    put(out, "primaryKey", event.order_id)
+    out.append("</key>")
+    put(out, "state", state_to_xml(event.state))
+    put(out, "clientId", event.client_id)
     if event.actor:
-        sub(root, "actor", event.actor)
+        put(out, "actor", event.actor)
     if event.type is EventType.STATE_CHANGED:
-        sub(root, "previousState", state_to_xml(event.previous_state or event.state))
+        put(out, "previousState", state_to_xml(event.previous_state or event.state))
     if (
         event.type in (EventType.CREATED, EventType.STATE_CHANGED, EventType.INFORMATION_REQUIRED)
         and event.reason
     ):
-        sub(root, "reason", event.reason)
+        put(out, "reason", event.reason)
     for change in event.item_changes:
-        c = sub(root, "itemStateChange")
-        sub(c, "itemId", change.item_id)
-        sub(c, "previousState", state_to_xml(change.previous_state))
-        sub(c, "state", state_to_xml(change.state))
+        out.append("<itemStateChange>")
+        put(out, "itemId", change.item_id)
+        put(out, "previousState", state_to_xml(change.previous_state))
+        put(out, "state", state_to_xml(change.state))
+        out.append("</itemStateChange>")
     if event.type is EventType.ATTRIBUTES_CHANGED:
-        for name in event.changed_fields:
-            sub(root, "changedAttribute", name)
-    order_element(root, event.order)
-    return root
+        for changed in event.changed_fields:
+            put(out, "changedAttribute", changed)
+    out.append(order_xml(event.order, declare=False))
+    out.append(f"</{name}>")
+    return "".join(out)
+
+
+def event_element(event: OrderEvent) -> etree._Element:
+    return etree.fromstring(event_xml(event), OWN_TEXT)

@@ -91,7 +91,9 @@ _ELEMENT = re.compile(r"^Element '(?:\{[^}]*\})?([^']+)'")
 def violation(log: etree._ListErrorLog) -> XmlRejected:
     """The XmlRejected for a failed validation's error log (``attribute`` set for a value error)."""
     error = log.last_error
-    rejected = XmlRejected(f"not valid against the ordermanagement schema: line {error.line}: {error.message}")
+    rejected = XmlRejected(
+        f"not valid against the ordermanagement schema: line {error.line}: {error.message}"
+    )
     for entry in log:
         named = _ELEMENT.match(entry.message)
         if entry.type in _VALUE_ERRORS and named:
@@ -102,3 +104,11 @@ def violation(log: etree._ListErrorLog) -> XmlRejected:
 
 def serialize(element: etree._Element) -> bytes:
     return etree.tostring(element, xml_declaration=True, encoding="UTF-8")
+
+
+_DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
+
+
+def document(text: str) -> bytes:
+    """A message from element text (as ``serialize`` would give it, without a tree in between)."""
+    return _DECLARATION + text.encode()

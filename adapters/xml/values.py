@@ -8,12 +8,14 @@ from lxml import etree
 
 from adapters.xml.codec import (
     VALUE_ELEMENTS,
+    by_name,
     child,
     children,
     key_from,
     local,
     priority_from_xml,
     state_from_xml,
+    text_in,
     text_of,
 )
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
@@ -44,44 +46,53 @@ def _int(raw: str | None, attribute: str) -> int | None:
 
 
 def _item(el: etree._Element) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": text_of(el, "id"), "action": text_of(el, "action")}
-    if (state := text_of(el, "state")) is not None:
+    f = by_name(el)
+    item: dict[str, Any] = {"id": text_in(f, "id"), "action": text_in(f, "action")}
+    if (state := text_in(f, "state")) is not None:
         item["state"] = state_from_xml(state)
-    if (reason := text_of(el, "stateReason")) is not None:
+    if (reason := text_in(f, "stateReason")) is not None:
         item["stateReason"] = reason
-    if (quantity := _int(text_of(el, "quantity"), "quantity")) is not None:
+    if (quantity := _int(text_in(f, "quantity"), "quantity")) is not None:
         item["quantity"] = quantity
-    entity_el = child(el, "entity")
+    entity_el = f.get("entity")
     if entity_el is not None:
+        e = by_name(entity_el)
         entity: dict[str, Any] = {}
-        if (eid := text_of(entity_el, "id")) is not None:
+        if (eid := text_in(e, "id")) is not None:
             entity["id"] = eid
-        spec = child(entity_el, "specification")
+        spec = e.get("specification")
         if spec is not None:
-            entity["specification"] = {k: v for k in ("id", "name") if (v := text_of(spec, k)) is not None}
-        chars = {
-            text_of(c, "name") or "": text_of(c, "value") or "" for c in children(entity_el, "characteristic")
-        }
+            s = by_name(spec)
+            entity["specification"] = {k: v for k in ("id", "name") if (v := text_in(s, k)) is not None}
+        chars = {}
+        for c in children(entity_el, "characteristic"):
+            pair = by_name(c)
+            chars[text_in(pair, "name") or ""] = text_in(pair, "value") or ""
         if chars:
             entity["characteristics"] = chars
         item["entity"] = entity
-    rels = [
-        {"type": text_of(r, "type"), "itemId": text_of(r, "itemId")} for r in children(el, "relationship")
-    ]
+    rels = []
+    for r in children(el, "relationship"):
+        rel = by_name(r)
+        rels.append({"type": text_in(rel, "type"), "itemId": text_in(rel, "itemId")})
     if rels:
         item["relationships"] = rels
-    if (ponr := text_of(el, "pointOfNoReturn")) is not None:
+    if (ponr := text_in(f, "pointOfNoReturn")) is not None:
         item["pointOfNoReturn"] = _BOOL.get(ponr.strip(), False)
     return item
 
 
 def _entries(
-    el: etree._Element, wrapper: str, name: str, fields: tuple[str, ...]
+    found: dict[str, etree._Element], wrapper: str, name: str, fields: tuple[str, ...]
 ) -> list[dict[str, Any]] | None:
-    w = child(el, wrapper)
+    w = found.get(wrapper)
     if w is None:
         return None
-    return [{f: v for f in fields if (v := text_of(e, f)) is not None} for e in children(w, name)]
+    entries = []
+    for e in children(w, name):
+        entry = by_name(e)
+        entries.append({f: v for f in fields if (v := text_in(entry, f)) is not None})
+    return entries
 
 
 def order_value(el: etree._Element) -> tuple[Kind, str | None, int | None, dict[str, Any]]:
@@ -89,32 +100,33 @@ def order_value(el: etree._Element) -> tuple[Kind, str | None, int | None, dict[
     kind = VALUE_ELEMENTS.get(local(el))
     if kind is None:
         raise IllegalArgument(f"{local(el)} is not an order value")
+    f = by_name(el)
     order_id = None
-    key = child(el, "key")
+    key = f.get("key")
     if key is not None:
         key_kind, order_id = key_from(key)
         if key_kind is not kind:
             raise IllegalArgument(f"a {local(el)} cannot carry a {key_kind.value} key")
     value: dict[str, Any] = {}
     for name in _SIMPLE:
-        if (text := text_of(el, name)) is not None:
+        if (text := text_in(f, name)) is not None:
             value[name] = text
-    if (state := text_of(el, "state")) is not None:
+    if (state := text_in(f, "state")) is not None:
         value["state"] = state_from_xml(state)
-    if (priority := text_of(el, "priority")) is not None:
+    if (priority := text_in(f, "priority")) is not None:
         value["priority"] = priority_from_xml(priority)
     for wrapper, name, fields in (
         ("notes", "note", ("text", "author", "date")),
         ("relatedParties", "relatedParty", ("id", "role", "name")),
         ("relationships", "relationship", ("type", "orderId")),
     ):
-        entries = _entries(el, wrapper, name, fields)
+        entries = _entries(f, wrapper, name, fields)
         if entries is not None:
             value[wrapper] = entries
-    items = child(el, "items")
+    items = f.get("items")
     if items is not None:
         value["items"] = [_item(i) for i in children(items, "item")]
-    return kind, order_id, _int(text_of(el, "version"), "version"), value
+    return kind, order_id, _int(text_in(f, "version"), "version"), value
 
 
 def value_elements(parent: etree._Element) -> list[etree._Element]:
