@@ -45,6 +45,11 @@ class Outbox(Protocol):
         """Queue events for relay; transactional: part of the unit of work's commit."""
 
 
+class AlreadyRecorded(Exception):
+    """The request log holds the key already: the request ran before.  Raised by ``remember``
+    or by the commit after it; nothing of the unit of work is written."""
+
+
 class RequestLog(Protocol):
     """Results of requests already executed; transactional: part of the unit of work."""
 
@@ -52,7 +57,8 @@ class RequestLog(Protocol):
         """The result recorded for key, or None."""
 
     async def remember(self, key: str, result: dict[str, Any]) -> None:
-        """Record key's result (written on commit, with the change it describes)."""
+        """Record key's result (written on commit, with the change it describes);
+        AlreadyRecorded, from here or from the commit, when key is recorded already."""
 
 
 class UnitOfWork(Protocol):

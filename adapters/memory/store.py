@@ -20,7 +20,7 @@ from core.domain.events import OrderEvent
 from core.domain.model import Order
 from core.domain.query import OrderQuery, matches, select, sort_documents
 from core.domain.snapshot import order_from_dict, order_to_dict
-from core.ports import QueryPage
+from core.ports import AlreadyRecorded, QueryPage
 
 
 class MemoryOrderStore:
@@ -134,6 +134,9 @@ class MemoryUnitOfWork:
                     raise DuplicateKey(f"an order with id {order_id!r} exists", order_id)
                 if read is not None and (current is None or current["version"] != read):
                     raise ResyncRequired(f"order {order_id!r} changed since it was read")
+            for key in self.requests.staged:
+                if key in self._store.requests:
+                    raise AlreadyRecorded(key)
             for order_id, (doc, _read) in self.orders.staged.items():
                 if doc is None:
                     docs.pop(order_id, None)

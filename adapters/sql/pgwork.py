@@ -45,7 +45,7 @@ from core.domain.events import OrderEvent
 from core.domain.model import Order
 from core.domain.query import OrderQuery
 from core.domain.snapshot import order_from_dict, order_to_dict
-from core.ports import QueryPage
+from core.ports import AlreadyRecorded, QueryPage
 
 _ORDER_COLUMNS = (
     "kind, client_id, state, order_type, external_id, priority, order_date, requested_start_date,"
@@ -78,6 +78,7 @@ SELECT_DOCUMENT = "SELECT document FROM orders WHERE id = $1"
 SELECT_RESULT = "SELECT result FROM processed_requests WHERE key = $1"
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 ORDERS_KEY = "orders_pkey"
+REQUESTS_KEY = "processed_requests_pkey"
 _TAKEN_ID = re.compile(r"^Key \(id\)=\((.*)\) already exists")
 
 
@@ -262,6 +263,8 @@ class PgUnitOfWork:
                 taken = _TAKEN_ID.search(e.detail or "")
                 key = taken.group(1) if taken else None
                 raise DuplicateKey(f"an order with id {key!r} exists", key) from None
+            if e.constraint_name == REQUESTS_KEY:
+                raise AlreadyRecorded(e.detail) from None
             raise
         except Exception as e:
             if unavailable(e):

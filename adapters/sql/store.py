@@ -29,7 +29,7 @@ from core.domain.events import OrderEvent
 from core.domain.model import Order
 from core.domain.query import OrderQuery
 from core.domain.snapshot import order_from_dict, order_to_dict
-from core.ports import QueryPage
+from core.ports import AlreadyRecorded, QueryPage
 
 
 def _row(order: Order) -> dict[str, Any]:
@@ -120,9 +120,12 @@ class SqlaRequestLog:
         return None if value is None else dict(value)
 
     async def remember(self, key: str, result: dict[str, Any]) -> None:
-        await self._conn.execute(
-            t.processed_requests.insert().values(key=key, result=result, created_at=utcnow())
-        )
+        try:
+            await self._conn.execute(
+                t.processed_requests.insert().values(key=key, result=result, created_at=utcnow())
+            )
+        except sa_exc.IntegrityError:
+            raise AlreadyRecorded(key) from None
 
 
 class SqlaUnitOfWork:

@@ -208,7 +208,9 @@ def run_order_operation(
     request by target state is: both forms must give the same answer."""
     _check_actor(caller, operation)
     mine = set(actors_of(caller))
-    if any(t.target == order.state for t in ORDER_TRANSITIONS if t.operation == operation and t.actor in mine):
+    if any(
+        t.target == order.state for t in ORDER_TRANSITIONS if t.operation == operation and t.actor in mine
+    ):
         return
     t = _find(order, operation)
     if operation == "acceptCancellation":

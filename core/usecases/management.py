@@ -29,7 +29,7 @@ from core.domain.model import Caller, HistoryEntry, Kind, Order, Role
 from core.domain.query import OrderQuery, check_attributes
 from core.domain.snapshot import order_from_dict, order_to_dict
 from core.domain.states import State
-from core.ports import QueryPage, UnitOfWork, UnitOfWorkFactory
+from core.ports import AlreadyRecorded, QueryPage, UnitOfWork, UnitOfWorkFactory
 from core.usecases.idempotency import REQUEST_KEY
 
 T = TypeVar("T")
@@ -193,13 +193,21 @@ class OrderManagement:
         await uow.outbox.append(order.take_events())
         return order
 
+    # A create does not look the request up before it runs: a new order cannot clash
+    # with an earlier run of the same request, so the request log's key decides at
+    # commit (AlreadyRecorded), and a create costs the store one round trip, not two.
+    # A client-chosen id taken by that earlier run shows as DuplicateKey instead.
+
     async def create_order(self, caller: Caller, kind: Kind, value: Mapping[str, Any]) -> Order:
-        async with self._uow() as uow:
-            if (prior := await _recall(uow)) is not None:
-                return order_from_dict(prior["order"])
-            order = await self._create_in(uow, caller, kind, value)
-            await _remember(uow, partial(_order_result, order))
-            await uow.commit()
+        try:
+            async with self._uow() as uow:
+                order = await self._create_in(uow, caller, kind, value)
+                await _remember(uow, partial(_order_result, order))
+                await uow.commit()
+        except (AlreadyRecorded, DuplicateKey):
+            if (prior := await self._recorded()) is None:
+                raise
+            return order_from_dict(prior["order"])
         return order
 
     async def create_orders(
@@ -208,9 +216,17 @@ class OrderManagement:
         """Atomic: every order is created, or none (the error names the failing index)."""
         if not values:
             raise IllegalArgument("no orders given")
+        try:
+            return await self._create_all(caller, kind, values)
+        except (AlreadyRecorded, DuplicateKey):
+            if (prior := await self._recorded()) is None:
+                raise
+            return [order_from_dict(d) for d in prior["orders"]]
+
+    async def _create_all(
+        self, caller: Caller, kind: Kind, values: Sequence[Mapping[str, Any]]
+    ) -> list[Order]:
         async with self._uow() as uow:
-            if (prior := await _recall(uow)) is not None:
-                return [order_from_dict(d) for d in prior["orders"]]
             out: list[Order] = []
             for i, value in enumerate(values):
                 try:
@@ -224,6 +240,13 @@ class OrderManagement:
                 taken = [i for i, o in enumerate(out) if o.id == e.key]
                 raise (_at(taken[0], e) if taken else e) from None
         return out
+
+    async def _recorded(self) -> dict[str, Any] | None:
+        """The result an earlier run of this request recorded, if any."""
+        if REQUEST_KEY.get() is None:
+            return None
+        async with self._uow() as uow:
+            return await _recall(uow)
 
     async def try_create_orders(
         self, caller: Caller, kind: Kind, values: Sequence[Mapping[str, Any]]

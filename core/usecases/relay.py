@@ -110,7 +110,9 @@ class OutboxRelay:
                 log.debug("outbox relay: lease not released", exc_info=True)
 
 
-async def stop_worker(task: asyncio.Task[None], stop: Callable[[], None], grace_seconds: float = 10.0) -> None:
+async def stop_worker(
+    task: asyncio.Task[None], stop: Callable[[], None], grace_seconds: float = 10.0
+) -> None:
     """Stop a polling worker (relay, hub dispatcher): ask it to finish its round, cancel it if it
     has not within the grace period."""
     stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -209,3 +210,42 @@ async def test_a_redelivered_request_returns_the_first_result_without_running_ag
     assert len(await outbox(any_store)) == 3  # two creates, one change: nothing ran twice
     # without a key the same change is a second request: it runs (and changes nothing new)
     assert (await om.set_order(ALICE, None, first.id, {"notes": [{"text": "call first"}]})).version == 2
+
+
+async def test_a_create_delivered_again_while_its_first_delivery_runs_is_executed_once(any_store):
+    """Creates do not look up the request log first: the key decides at commit."""
+    om = OrderManagement(any_store)
+    token = REQUEST_KEY.set("sender-1:race-1")
+    try:
+        racing = await asyncio.gather(
+            *(om.create_order(ALICE, Kind.SERVICE, order_value("i1")) for _ in range(4))
+        )
+    finally:
+        REQUEST_KEY.reset(token)
+    assert len({o.id for o in racing}) == 1
+    token = REQUEST_KEY.set("sender-1:race-2")  # the client chose the id: the id clashes as well
+    try:
+        chosen = [await om.create_order(ALICE, Kind.SERVICE, order_value("i1", id="S-7")) for _ in range(2)]
+    finally:
+        REQUEST_KEY.reset(token)
+    assert [o.id for o in chosen] == ["S-7", "S-7"]
+    token = REQUEST_KEY.set("sender-1:race-3")
+    try:
+        both = [
+            await om.create_orders(ALICE, Kind.SERVICE, [order_value("i1"), order_value("i2")])
+            for _ in range(2)
+        ]
+    finally:
+        REQUEST_KEY.reset(token)
+    assert [o.id for o in both[0]] == [o.id for o in both[1]]
+    assert await order_count(any_store) == 4
+    assert len(await outbox(any_store)) == 4
+    # another request taking a stored id is still refused
+    token = REQUEST_KEY.set("sender-1:race-4")
+    try:
+        with pytest.raises(OrderError) as caught:
+            await om.create_order(ALICE, Kind.SERVICE, order_value("i1", id="S-7"))
+    finally:
+        REQUEST_KEY.reset(token)
+    assert caught.value.kind == "duplicateKey"
+    assert await order_count(any_store) == 4
