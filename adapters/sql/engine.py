@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.sql.jsontext import dumps, loads
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
@@ -55,10 +57,14 @@ def make_engine(url: str, pool_size: int = 20) -> AsyncEngine:
         # A fixed pool: past pool_size callers wait for a connection.  Overflow
         # connections are closed on return, so a load just above pool_size kept
         # opening PostgreSQL sessions (a server process each) for a single use.
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
+        engine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=0, json_serializer=dumps, json_deserializer=loads
+        )
         _ping_idle_connections(engine)
         return engine
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(
+        url, connect_args={"timeout": 30}, json_serializer=dumps, json_deserializer=loads
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

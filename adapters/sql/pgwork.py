@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import naive_utc, utcnow
 from adapters.sql.errors import unavailable
+from adapters.sql.jsontext import dumps, loads
 from adapters.sql.queries import run_query
 from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
 from core.domain.event_codec import event_to_dict
@@ -82,10 +83,6 @@ REQUESTS_KEY = "processed_requests_pkey"
 _TAKEN_ID = re.compile(r"^Key \(id\)=\((.*)\) already exists")
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value)
-
-
 def _row(order: Order) -> tuple[Any, ...]:
     return (
         order.id,
@@ -100,7 +97,7 @@ def _row(order: Order) -> tuple[Any, ...]:
         naive_utc(order.requested_completion_date),
         naive_utc(order.completion_date),
         order.version,
-        _dumps(order_to_dict(order)),
+        dumps(order_to_dict(order)),
     )
 
 
@@ -170,21 +167,28 @@ def one_statement(writes: Sequence[_Write]) -> tuple[str, list[Any]]:
     changed its row; its own count tells the caller whether it did.  Only the
     writes after a guard are held back: the caller sends one statement only
     when the guard, if any, is the first write."""
+    shape = tuple((w.sql, len(w.args), w.conflict is not None, w.insert, w.tail) for w in writes)
+    return _statement(shape), [a for w in writes for a in w.args]
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(shape: tuple[tuple[str, int, bool, bool, str], ...]) -> str:
+    """The statement for writes of this shape: a unit of work of the same kind (a create, a
+    change of one order) gives the same text every time, so it is built once."""
     ctes: list[str] = []
-    args: list[Any] = []
     guards: list[str] = []
-    for n, w in enumerate(writes):
-        offset = len(args)
-        sql = _PLACEHOLDER.sub(lambda m, o=offset: f"${int(m.group(1)) + o}", w.sql)  # type: ignore[misc]
-        if guards and w.insert:
+    offset = 0
+    for n, (sql, count, guard, insert, tail) in enumerate(shape):
+        sql = _PLACEHOLDER.sub(lambda m, o=offset: f"${int(m.group(1)) + o}", sql)  # type: ignore[misc]
+        if guards and insert:
             sql += " WHERE " + " AND ".join(f"EXISTS (SELECT FROM {g})" for g in guards)
-        sql += w.tail
+        sql += tail
         ctes.append(f"w{n} AS ({sql} RETURNING 1)")
-        args.extend(w.args)
-        if w.conflict is not None:
+        offset += count
+        if guard:
             guards.append(f"w{n}")
     counts = ", ".join(f"(SELECT count(*) FROM {g})" for g in guards) or "1"
-    return f"WITH {', '.join(ctes)} SELECT {counts}", args
+    return f"WITH {', '.join(ctes)} SELECT {counts}"
 
 
 def _count(status: str) -> int:
@@ -303,7 +307,7 @@ class PgOrderRepository:
 
     async def get(self, order_id: str) -> Order | None:
         doc = await self._uow.read(SELECT_DOCUMENT, order_id)
-        return None if doc is None else order_from_dict(json.loads(doc))
+        return None if doc is None else order_from_dict(loads(doc))
 
     async def save(self, order: Order, read_version: int) -> None:
         conflict = f"order {order.id!r} changed since it was read"
@@ -324,7 +328,7 @@ class PgOutbox:
     async def append(self, events: Sequence[OrderEvent]) -> None:
         now: datetime = utcnow()
         self._uow.events.extend(
-            (e.event_id, e.order_id, e.type.value, _dumps(event_to_dict(e)), now) for e in events
+            (e.event_id, e.order_id, e.type.value, dumps(event_to_dict(e)), now) for e in events
         )
 
 
@@ -334,7 +338,7 @@ class PgRequestLog:
 
     async def recall(self, key: str) -> dict[str, Any] | None:
         value = await self._uow.read(SELECT_RESULT, key)
-        return None if value is None else dict(json.loads(value))
+        return None if value is None else dict(loads(value))
 
     async def remember(self, key: str, result: dict[str, Any]) -> None:
-        self._uow.write(_Write(INSERT_RESULT, (key, _dumps(result), utcnow()), insert=True))
+        self._uow.write(_Write(INSERT_RESULT, (key, dumps(result), utcnow()), insert=True))

@@ -266,6 +266,10 @@ def _entity(raw: Any, where: str) -> EntityRef:
     )
 
 
+# The XML vocabulary's xs:int: a quantity every profile can carry.
+MAX_QUANTITY = 2**31 - 1
+
+
 def parse_item(doc: Mapping[str, Any], where: str) -> OrderItem:
     _unknown_keys(doc, ITEM_FIELDS, where)
     action = _require(_text(doc, "action", where), f"{where}action")
@@ -274,8 +278,8 @@ def parse_item(doc: Mapping[str, Any], where: str) -> OrderItem:
     except ValueError:
         raise IllegalAttributeValue(f"{where}action", f"unknown action {action!r}") from None
     quantity = _typed(doc, "quantity", int, where)
-    if quantity is not None and quantity < 1:
-        raise IllegalAttributeValue(f"{where}quantity", "must be at least 1")
+    if quantity is not None and not 1 <= quantity <= MAX_QUANTITY:
+        raise IllegalAttributeValue(f"{where}quantity", f"must be from 1 to {MAX_QUANTITY}")
     state = doc.get("state")
     return OrderItem(
         id=_require(_text(doc, "id", where), f"{where}id"),

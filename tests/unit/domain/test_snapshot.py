@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.domain.changes import draft_order
+from core.domain.errors import IllegalAttributeValue
 from core.domain.model import Caller, Kind
 from core.domain.snapshot import order_from_dict, order_to_dict
 
@@ -63,3 +65,13 @@ def test_dates_are_utc_iso_strings_whatever_offset_they_came_with():
         datetime(2030, 1, 1, tzinfo=UTC),
     )
     assert order_to_dict(order)["requestedStartDate"] == "2030-05-01T10:00:00Z"
+
+
+def test_a_quantity_is_one_that_every_profile_can_carry():
+    caller = Caller("acme", frozenset())
+    value = {"items": [{"id": "1", "action": "add", "quantity": 2**31 - 1}]}
+    assert draft_order(Kind.SERVICE, value, caller, "o-1", datetime.now(UTC)).items[0].quantity == 2**31 - 1
+    for bad in (0, 2**31, 10**30):
+        value = {"items": [{"id": "1", "action": "add", "quantity": bad}]}
+        with pytest.raises(IllegalAttributeValue, match="quantity"):
+            draft_order(Kind.SERVICE, value, caller, "o-1", datetime.now(UTC))

@@ -72,8 +72,9 @@ async def test_lifecycle_by_key_and_item_state(ops):
     started = await call(ops, ALICE, "startOrderByKey", key)
     assert text(started, "om:serviceOrderValue/om:state") == "open.running"
     for item in ("1", "2"):
-        done = await call(ops, NOC, "changeOrderItemState",
-                          f"{key}<itemId>{item}</itemId><state>closed.completed</state>")
+        done = await call(
+            ops, NOC, "changeOrderItemState", f"{key}<itemId>{item}</itemId><state>closed.completed</state>"
+        )
     assert text(done, "om:serviceOrderValue/om:state") == "closed.completed"
     history = await call(ops, ALICE, "getOrderHistoryByKey", key)
     assert len(history) >= 4
@@ -82,8 +83,11 @@ async def test_lifecycle_by_key_and_item_state(ops):
 async def test_query_pages_come_in_sequence_with_end_of_reply(ops):
     for _ in range(5):
         await created(ops)
-    req = request("queryOrders", "<query><kind>serviceOrder</kind><filter><attribute>state</attribute>"
-                  "<value>open.not_running.not_started</value></filter></query><howMany>2</howMany>")
+    req = request(
+        "queryOrders",
+        "<query><kind>serviceOrder</kind><filter><attribute>state</attribute>"
+        "<value>open.not_running.not_started</value></filter></query><howMany>2</howMany>",
+    )
     pages = await ops.execute(ALICE, req, all_pages=True)
     assert [text(p, "om:sequence") for p in pages] == ["1", "2", "3"]
     assert [text(p, "om:endOfReply") for p in pages] == ["false", "false", "true"]
@@ -94,8 +98,10 @@ async def test_query_pages_come_in_sequence_with_end_of_reply(ops):
 
 async def test_best_effort_results_keep_input_order_with_exceptions(ops):
     order_id = await created(ops)
-    keys = (f"<key><type>serviceOrder</type><primaryKey>{order_id}</primaryKey></key>"
-            "<key><type>serviceOrder</type><primaryKey>nope</primaryKey></key>")
+    keys = (
+        f"<key><type>serviceOrder</type><primaryKey>{order_id}</primaryKey></key>"
+        "<key><type>serviceOrder</type><primaryKey>nope</primaryKey></key>"
+    )
     response = await call(ops, ALICE, "tryStartOrdersByKeys", f"<keys>{keys}</keys>")
     results = response.findall("om:results/om:result", {"om": NS})
     assert [text(r, "om:success") for r in results] == ["true", "false"]
@@ -119,11 +125,14 @@ async def test_events_render_valid_elements(ops):
         INDEPENDENT.validate(etree.tostring(event_element(event)))
 
 
-@pytest.mark.parametrize("data", [
-    b"<a>",
-    b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>',
-    b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><lolz>&lol2;</lolz>',
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<a>",
+        b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>',
+        b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><lolz>&lol2;</lolz>',
+    ],
+)
 def test_unsafe_or_malformed_xml_is_rejected(data):
     with pytest.raises(XmlRejected):
         parse_message(data)
