@@ -108,9 +108,10 @@ class OutboxFeed(Lease, Protocol):
 
 
 class EventPublisher(Protocol):
-    """Delivers an event to one channel; returns only once the channel accepted it."""
+    """Delivers events to one channel, in the order given; returns only once the channel
+    accepted every one of them, and raises otherwise."""
 
-    async def publish(self, event: OrderEvent) -> None: ...
+    async def publish(self, events: Sequence[OrderEvent]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

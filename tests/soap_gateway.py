@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,10 +55,11 @@ class CollectingPublisher:
     events: list[OrderEvent] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
 
-    async def publish(self, event: OrderEvent) -> None:
-        if event.event_id not in self._seen:
-            self._seen.add(event.event_id)
-            self.events.append(event)
+    async def publish(self, events: Sequence[OrderEvent]) -> None:
+        for event in events:
+            if event.event_id not in self._seen:
+                self._seen.add(event.event_id)
+                self.events.append(event)
 
 
 def plain_transport(authorization: str | None = None) -> Transport:

@@ -1,18 +1,21 @@
 """AmqpEventPublisher: the outbox relay's channel to the ``ordergate.events`` topic exchange.
 
-``publish`` returns only once the broker confirmed the event (publisher
-confirms), so the relay marks an event sent only then; anything else raises
-and the relay publishes it again later.  Consumers dedupe on the message id,
-which is the event id.
+``publish`` puts a whole batch of events in flight on the confirming channel
+and returns only once the broker confirmed every one (publisher confirms), so
+the relay marks events sent only then; anything else raises and the relay
+publishes the batch again later.  One channel keeps them in order.  Consumers
+dedupe on the message id, which is the event id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 import aio_pika
-from aio_pika.abc import AbstractExchange, AbstractRobustConnection
+import aiormq
+from aio_pika.abc import AbstractExchange, AbstractRobustChannel, AbstractRobustConnection
 
 from adapters.amqp.config import AmqpSettings
 from adapters.amqp.connection import is_connected, robust_connection
@@ -28,15 +31,23 @@ def routing_key(event: OrderEvent) -> str:
     return f"{event.kind}.{EVENT_ELEMENTS[event.type]}"
 
 
-def event_message(event: OrderEvent) -> aio_pika.Message:
+PERSISTENT = 2
+
+
+def _settled(confirm: asyncio.Future[object]) -> None:
+    """Fetch the outcome of a confirm nobody awaited once another one failed (no warning)."""
+    if not confirm.cancelled():
+        confirm.exception()
+
+
+def event_properties(event: OrderEvent) -> aiormq.spec.Basic.Properties:
     name = EVENT_ELEMENTS[event.type]
-    return aio_pika.Message(
-        body=document(event_xml(event)),
+    return aiormq.spec.Basic.Properties(
         content_type="application/xml",
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        delivery_mode=PERSISTENT,
         message_id=event.event_id,
         timestamp=event.occurred_at,
-        type=name,
+        message_type=name,
         app_id="ordergate",
         headers=event_headers(event, name),  # type: ignore[arg-type]
     )
@@ -46,6 +57,7 @@ class AmqpEventPublisher:
     def __init__(self, settings: AmqpSettings) -> None:
         self._settings = settings
         self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
         self._exchange: AbstractExchange | None = None
         self.declared = asyncio.Event()
 
@@ -56,7 +68,7 @@ class AmqpEventPublisher:
         """Connect (waiting for the broker as long as it takes) and declare the exchange."""
         self._connection = robust_connection(self._settings, "events")
         await self._connection.connect()
-        channel = await self._connection.channel(publisher_confirms=True)
+        self._channel = channel = await self._connection.channel(publisher_confirms=True)
         self._exchange = await channel.declare_exchange(
             self._settings.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True
         )
@@ -67,12 +79,33 @@ class AmqpEventPublisher:
         if self._connection is not None:
             await self._connection.close()
 
-    async def publish(self, event: OrderEvent) -> None:
-        if self._exchange is None or not self.is_ready():
+    async def publish(self, events: Sequence[OrderEvent]) -> None:
+        if self._channel is None or not self.is_ready():
             raise Unavailable("the broker is not connected: events wait in the outbox")
-        # Not mandatory: an event nobody has bound a queue for is confirmed and dropped
-        # by the broker, which is what a topic with no subscriber means.
-        await asyncio.wait_for(
-            self._exchange.publish(event_message(event), routing_key(event), mandatory=False),
-            self._settings.publish_timeout_seconds,
-        )
+        channel = await self._channel.get_underlay_channel()
+        # One task a message, created in order: each puts its frames on the channel
+        # before the next one runs, then waits for its confirm, all at once.
+        # Not mandatory: an event nobody has bound a queue for is confirmed and
+        # dropped by the broker, which is what a topic with no subscriber means.
+        confirms = [
+            asyncio.ensure_future(
+                channel.basic_publish(
+                    document(event_xml(event)),
+                    exchange=self._settings.events_exchange,
+                    routing_key=routing_key(event),
+                    properties=event_properties(event),
+                    wait=False,
+                )
+            )
+            for event in events
+        ]
+        for confirm in confirms:
+            confirm.add_done_callback(_settled)
+        try:
+            done = await asyncio.wait_for(asyncio.gather(*confirms), self._settings.publish_timeout_seconds)
+        finally:
+            for confirm in confirms:
+                confirm.cancel()  # those still waiting, when one failed or time ran out
+        for confirmation in done:
+            if not isinstance(confirmation, aiormq.spec.Basic.Ack):
+                raise Unavailable(f"the broker did not take an event: {confirmation!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -68,18 +68,22 @@ class HubPublisher:
         self._store = store
         self._on_enqueued = on_enqueued
 
-    async def publish(self, event: OrderEvent) -> None:
-        tk = KINDS[Kind(event.kind)]
+    async def publish(self, events: Sequence[OrderEvent]) -> None:
+        subscriptions: dict[Kind, list[Subscription]] = {}  # read once a batch, per kind
         owed = False
-        for subscription in await self._store.subscriptions(tk.kind):
-            try:
-                wanted = wants(tk, subscription, event)
-            except (OrderError, ValueError):  # validated at subscription; kept safe anyway
-                log.warning("hub subscription %s has an unreadable query; skipped", subscription.id)
-                continue
-            if wanted:
-                await self._store.enqueue(subscription.id, event)
-                owed = True
+        for event in events:
+            tk = KINDS[Kind(event.kind)]
+            if tk.kind not in subscriptions:
+                subscriptions[tk.kind] = list(await self._store.subscriptions(tk.kind))
+            for subscription in subscriptions[tk.kind]:
+                try:
+                    wanted = wants(tk, subscription, event)
+                except (OrderError, ValueError):  # validated at subscription; kept safe anyway
+                    log.warning("hub subscription %s has an unreadable query; skipped", subscription.id)
+                    continue
+                if wanted:
+                    await self._store.enqueue(subscription.id, event)
+                    owed = True
         if owed:
             self._on_enqueued()
 

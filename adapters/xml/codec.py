@@ -7,6 +7,7 @@ id a ``key`` with the order kind, lists wrapper elements.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from xml.sax.saxutils import escape
@@ -133,11 +134,16 @@ def key_from(el: etree._Element) -> tuple[Kind, str]:
 # order value is most of every reply and event).
 
 _ESCAPES = {"\r": "&#13;"}  # a parser would read a raw CR as LF
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def put(out: list[str], name: str, value: object) -> None:
+    """Append ``<name>value</name>``; ValueError for text XML 1.0 cannot carry (as lxml raises)."""
     text = value if type(value) is str else _text(value)
-    if "&" in text or "<" in text or ">" in text or "\r" in text:
+    if _SPECIAL.search(text):
+        if _NOT_XML.search(text):
+            raise ValueError(f"{name}: the text holds characters XML cannot carry")
         text = escape(text, _ESCAPES)
     out.append(f"<{name}>{text}</{name}>")
 

@@ -10,6 +10,7 @@ names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -158,7 +159,20 @@ def _typed(doc: Mapping[str, Any], key: str, kind: type[T], where: str) -> T | N
         return int(value)  # type: ignore[return-value]
     if not isinstance(value, kind):
         raise IllegalAttributeValue(f"{where}{key}", f"must be {_TYPE_NAMES.get(kind, kind.__name__)}")
+    if kind is str:
+        _carried(value, f"{where}{key}")  # type: ignore[arg-type]
     return value
+
+
+# Characters XML 1.0 cannot carry: a text holding one could not be answered or
+# announced by the XML profiles, so no profile accepts it.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _carried(text: str, attribute: str) -> str:
+    if _NOT_XML.search(text):
+        raise IllegalAttributeValue(attribute, "holds control characters that XML cannot carry")
+    return text
 
 
 # the wire's words for a type, not Python's
@@ -240,7 +254,8 @@ def _characteristics(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
     for name, value in raw.items():
         if not isinstance(value, str | int | float | bool):
             raise IllegalAttributeValue(f"{where}characteristics.{name}", "must be a scalar value")
-        out.append((str(name), value if isinstance(value, str) else str(value)))
+        where_value = f"{where}characteristics.{name}"
+        out.append((_carried(str(name), where_value), _carried(str(value), where_value)))
     return tuple(out)
 
 

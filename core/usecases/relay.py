@@ -1,9 +1,12 @@
 """The outbox relay: publishes committed events, at least once, in order.
 
 Only the relay holding the lease publishes, so with several gateway processes
-on one database the events of an order still leave in outbox order.  An event
-is marked published only after every publisher accepted it; a crash in
-between means it is published again (consumers dedupe on event id).
+on one database the events of an order still leave in outbox order.  Events
+go out in batches: each publisher is handed the whole batch (a broker channel
+has it in flight at once instead of waiting for each confirm in turn), and
+the batch is marked published only after every publisher accepted all of it;
+a failure or a crash in between means the batch is published again
+(consumers dedupe on event id).
 """
 
 from __future__ import annotations
@@ -65,17 +68,12 @@ class OutboxRelay:
                 return 0
             self._renew_at = time.monotonic() + self._lease / 3
         events = await self._feed.unpublished(self._batch)
-        done: list[int] = []
-        try:
-            for event in events:
-                for publisher in self._publishers:
-                    await publisher.publish(event)
-                assert event.seq is not None
-                done.append(event.seq)
-        finally:
-            if done:
-                await self._feed.mark_published(done)
-        return len(done)
+        if not events:
+            return 0
+        for publisher in self._publishers:
+            await publisher.publish(events)
+        await self._feed.mark_published([e.seq for e in events if e.seq is not None])
+        return len(events)
 
     async def drain(self) -> int:
         """Publish until nothing is left (or the lease is elsewhere)."""

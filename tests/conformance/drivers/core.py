@@ -7,7 +7,7 @@ outbox to a collecting publisher (drained before each look).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from core.domain.errors import IllegalArgument, OrderError, UnsupportedOperation
@@ -103,8 +103,8 @@ class CoreDriver:
         self._written = False  # a write since the last drain: the outbox may hold news
         self._operations = self._table()
 
-    async def publish(self, event: OrderEvent) -> None:
-        self._published.append(event)
+    async def publish(self, events: Sequence[OrderEvent]) -> None:
+        self._published.extend(events)
 
     async def events(self, order_id: str) -> list[dict[str, Any]]:
         if self._written:

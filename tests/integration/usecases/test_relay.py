@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
@@ -31,10 +32,10 @@ class RecordingPublisher:
         self.relay, self.log = relay, log
         self.busy = asyncio.Event()
 
-    async def publish(self, event: OrderEvent) -> None:
+    async def publish(self, events: Sequence[OrderEvent]) -> None:
         self.busy.set()
         await asyncio.sleep(0.001)  # a real channel takes a while: writers and relays interleave
-        self.log.append((self.relay, event))
+        self.log.extend((self.relay, event) for event in events)
 
 
 async def work_on_one_order(om: OrderManagement, n: int) -> None:
