@@ -99,10 +99,11 @@ class AmqpEventPublisher:
             )
             for event in events
         ]
-        for confirm in confirms:
-            confirm.add_done_callback(_settled)
+        all_confirmed = asyncio.gather(*confirms)
+        for future in (*confirms, all_confirmed):
+            future.add_done_callback(_settled)
         try:
-            done = await asyncio.wait_for(asyncio.gather(*confirms), self._settings.publish_timeout_seconds)
+            done = await asyncio.wait_for(all_confirmed, self._settings.publish_timeout_seconds)
         finally:
             for confirm in confirms:
                 confirm.cancel()  # those still waiting, when one failed or time ran out

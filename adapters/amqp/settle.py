@@ -90,15 +90,21 @@ class TransactionalSettler:
         if not self._selected:
             await channel.tx_select()
             self._selected = True
+        # The frames only need to be queued in order (wait=False): the broker answers
+        # the commit after everything before it on the channel, and applies it all or nothing.
         for s in batch:
             for message in s.outgoing:
                 await channel.basic_publish(
-                    message.body, exchange="", routing_key=message.routing_key, properties=message.properties
+                    message.body,
+                    exchange="",
+                    routing_key=message.routing_key,
+                    properties=message.properties,
+                    wait=False,
                 )
             if s.requeue:
-                await channel.basic_nack(s.delivery_tag, requeue=True)
+                await channel.basic_nack(s.delivery_tag, requeue=True, wait=False)
             else:
-                await channel.basic_ack(s.delivery_tag)
+                await channel.basic_ack(s.delivery_tag, wait=False)
         await channel.tx_commit()
 
     async def _abandon(self, error: BaseException) -> None:

@@ -34,6 +34,7 @@ class OutboxRelay:
         batch: int = 100,
         lease_seconds: float = 15.0,
         idle_seconds: float = 0.2,
+        linger_seconds: float = 0.02,
         holder: str | None = None,
     ) -> None:
         self._feed = feed
@@ -41,6 +42,7 @@ class OutboxRelay:
         self._batch = batch
         self._lease = lease_seconds
         self._idle = idle_seconds
+        self._linger = min(linger_seconds, idle_seconds)
         self.holder = holder or f"relay-{uuid.uuid4()}"
         self._wake = asyncio.Event()
         self._renew_at = 0.0  # monotonic time from which the lease is renewed before a batch
@@ -95,7 +97,14 @@ class OutboxRelay:
                     log.exception("outbox relay: publishing failed; retrying")
                     published = 0
                     backoff = min(backoff * 2, 5.0)
-                if published or self._stopping:
+                if self._stopping:
+                    continue
+                if published >= self._batch:
+                    continue
+                if published:
+                    # A part batch: more are being committed.  Waiting a moment lets the next
+                    # batch fill, instead of two statements to the database for every event.
+                    await asyncio.sleep(self._linger)
                     continue
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):

@@ -23,14 +23,14 @@ class RecordingChannel:
         self.frames.append(("select", None))
 
     async def basic_publish(
-        self, body: bytes, *, exchange: str, routing_key: str, properties: object
+        self, body: bytes, *, exchange: str, routing_key: str, properties: object, wait: bool = True
     ) -> None:
         self.frames.append(("publish", routing_key))
 
-    async def basic_ack(self, delivery_tag: int) -> None:
+    async def basic_ack(self, delivery_tag: int, wait: bool = True) -> None:
         self.frames.append(("ack", delivery_tag))
 
-    async def basic_nack(self, delivery_tag: int, requeue: bool) -> None:
+    async def basic_nack(self, delivery_tag: int, requeue: bool, wait: bool = True) -> None:
         self.frames.append(("nack", delivery_tag))
 
     async def tx_commit(self) -> None:
