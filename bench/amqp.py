@@ -10,7 +10,9 @@ the core, PostgreSQL, the transactional reply, and the outbox relay
 publishing each OrderCreate event with confirms.  Client and responders run as
 separate processes; one responder runs at a time, and they take ``--slices``
 turns, each warmed up first, so a burst of load from a neighbour on a shared
-machine falls on both alike.  The database and the queues are created for the run
+machine falls on both alike.  ``--processes N`` runs N processes of each
+responder on its queue (competing consumers, as several gateway processes on
+one database and broker are deployed): both sides get the same number.  The database and the queues are created for the run
 (under names of its own, beside any gateway on the broker) and removed at its end.
 """
 
@@ -44,9 +46,25 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--prefetch", type=int, default=32, help="responders' prefetch (gateway default 32)")
     p.add_argument("--gateway-concurrency", type=int, default=16, help="gateway's concurrency (default 16)")
     p.add_argument("--pool", type=int, default=20, help="gateway's database pool (default 20)")
+    p.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="processes of each responder, echo and gateway alike (default 1)",
+    )
     args = p.parse_args(argv)
-    if min(args.orders, args.slices, args.concurrency, args.prefetch, args.gateway_concurrency) < 1:
-        p.error("counts, slices, concurrency and prefetch must be at least 1")
+    if (
+        min(
+            args.orders,
+            args.slices,
+            args.concurrency,
+            args.prefetch,
+            args.gateway_concurrency,
+            args.processes,
+        )
+        < 1
+    ):
+        p.error("counts, slices, concurrency, prefetch and processes must be at least 1")
     return args
 
 
@@ -107,6 +125,15 @@ class LoadClient:
         for queue in queues:
             await self._channel.queue_delete(queue)
         await self._channel.exchange_delete(exchange)
+
+
+@contextlib.asynccontextmanager
+async def responders(count: int, role: str, *options: str) -> AsyncIterator[None]:
+    """``count`` processes of one responder on its queue, all ready to consume; stopped on exit."""
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(count):
+            await stack.enter_async_context(responder(role, *options))
+        yield
 
 
 @contextlib.asynccontextmanager
@@ -179,10 +206,10 @@ async def run(args: argparse.Namespace) -> tuple[list[Figures], Requests]:
                 "--concurrency", str(args.gateway_concurrency), "--pool", str(args.pool),
             )  # fmt: skip
             for size in slice_sizes(args.orders, args.slices):
-                async with responder("echo", *common, "--queue", ops.echoes):
+                async with responders(args.processes, "echo", *common, "--queue", ops.echoes):
                     await runner.warm(ops.echo, size)
                     await runner.add_slice(echo, ops.echo, size)
-                async with responder("gateway", *gateway):
+                async with responders(args.processes, "gateway", *gateway):
                     await runner.warm(ops.create, size)
                     await runner.add_slice(created, ops.create, size)
             stored = await _orders_in(database)
@@ -200,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     rows, ops = asyncio.run(run(args))
     print(
         f"ordergate bench amqp: concurrency {args.concurrency}, responders' prefetch {args.prefetch}, "
-        f"gateway concurrency {args.gateway_concurrency}, pool {args.pool}, {args.slices} slices in turns; "
+        f"gateway concurrency {args.gateway_concurrency}, pool {args.pool}, "
+        f"{args.processes} process{'es' if args.processes > 1 else ''} of each responder, {args.slices} slices in turns; "
         f"request {len(request_body(0))} bytes, gateway reply {ops.reply_bytes} bytes; {machine_line()}"
     )
     print(table(rows))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import sys
 
 from ordergate.settings import GatewaySettings
@@ -19,25 +20,47 @@ def _settings(args: argparse.Namespace) -> GatewaySettings:
             "amqp_url": getattr(args, "amqp_url", None),
             "host": getattr(args, "host", None),
             "port": getattr(args, "port", None),
+            "workers": getattr(args, "workers", None),
         }.items()
         if v is not None
     }
     return dataclasses.replace(base, **overrides)
 
 
+def _overrides(args: argparse.Namespace) -> list[str]:
+    """The command-line overrides of ``serve``, as given (for worker processes)."""
+    out: list[str] = []
+    for name in ("database_url", "amqp_url", "host", "port"):
+        value = getattr(args, name, None)
+        if value is not None:
+            out += [f"--{name.replace('_', '-')}", str(value)]
+    return out
+
+
 def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from ordergate.bootstrap import build_app
+    from ordergate.bootstrap import build_app, build_gateway
+    from ordergate.workers import WORKER_ENV, Supervisor, worker_command
 
-    settings = _settings(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        settings = _settings(args)
+        if settings.workers < 1:
+            raise ValueError(f"ORDERGATE_WORKERS must be at least 1, not {settings.workers}")
+        if settings.workers > 1 and WORKER_ENV not in os.environ:
+            gateway = build_gateway(settings)  # refuses bad settings before any worker starts
+            if gateway.store.sqlite:
+                from adapters.sql import migrate
+
+                migrate(settings.database_url)  # once, before the workers open the file
+            return Supervisor(worker_command(_overrides(args)), settings.workers).run()
         app = build_app(settings)
     except ValueError as e:  # a setting that cannot be used, e.g. ORDERGATE_SWITCHED_OFF
         print(f"ordergate serve: {e}", file=sys.stderr)
         return 2
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    # several workers share the port: the kernel spreads connections among them
+    web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=settings.workers > 1)
     return 0
 
 
@@ -77,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--amqp-url", help="overrides ORDERGATE_AMQP_URL")
             s.add_argument("--host", help="overrides ORDERGATE_HOST")
             s.add_argument("--port", type=int, help="overrides ORDERGATE_PORT")
+            s.add_argument("--workers", type=int, help="overrides ORDERGATE_WORKERS (gateway processes)")
     b = sub.add_parser("bench", help="run a benchmark: core, rest, amqp or soap")
     b.add_argument("target", choices=["core", "rest", "amqp", "soap"])
     b.add_argument(

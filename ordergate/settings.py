@@ -24,6 +24,8 @@ class GatewaySettings:
     switched_off: str = ""
     amqp_prefetch: int = 32
     amqp_concurrency: int = 16
+    # gateway processes on this host (one per core is the usual choice); above 1, serve supervises
+    workers: int = 1
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -40,4 +42,5 @@ class GatewaySettings:
             switched_off=env.get("ORDERGATE_SWITCHED_OFF", ""),
             amqp_prefetch=int(env.get("ORDERGATE_AMQP_PREFETCH", cls.amqp_prefetch)),
             amqp_concurrency=int(env.get("ORDERGATE_AMQP_CONCURRENCY", cls.amqp_concurrency)),
+            workers=int(env.get("ORDERGATE_WORKERS", cls.workers)),
         )

@@ -18,6 +18,8 @@ def test_the_benchmark_measures_the_gateway_beside_the_echo_responder(amqp_url, 
         "4",
         "--slices",
         "2",
+        "--processes",
+        "2",
         "--pg-url",
         PG_SERVER,
         "--amqp-url",
@@ -30,3 +32,4 @@ def test_the_benchmark_measures_the_gateway_beside_the_echo_responder(amqp_url, 
     assert "createOrderByValue" in rows[1]
     assert rows[1].rstrip().endswith("%")
     assert "target 50%" in out
+    assert "2 processes of each responder" in out

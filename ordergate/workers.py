@@ -1,0 +1,107 @@
+"""``ordergate serve`` with several worker processes (``ORDERGATE_WORKERS``).
+
+One Python process runs on one core.  With ``workers`` above one, the
+command becomes a supervisor that starts that many gateway processes and
+restarts any that dies.  Each worker is a whole gateway: it serves HTTP on
+the same port (``SO_REUSEPORT``: the kernel spreads connections), consumes
+the AMQP request queue beside the others (competing consumers, each with its
+prefetch), and runs an outbox relay and hub dispatcher, of which the lease
+lets one at a time work.  Exactly-once answers across workers come from the
+request log, as across restarts.
+
+SIGTERM or SIGINT stops the workers (each finishes what it has in flight)
+and then the supervisor.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from types import FrameType
+
+log = logging.getLogger("ordergate.workers")
+
+WORKER_ENV = "ORDERGATE_WORKER"  # set in a worker's environment: it serves, never supervises
+BAD_SETTINGS = 2  # a worker's exit code when a setting cannot be used: restarting cannot help
+STOP_SECONDS = 30.0
+
+
+class Supervisor:
+    def __init__(self, command: Sequence[str], workers: int, env: dict[str, str] | None = None) -> None:
+        self._command = list(command)
+        self._workers = workers
+        self._env = {**(os.environ if env is None else env), WORKER_ENV: "1"}
+        self._stopping = False
+
+    def stop(self, _signum: int = 0, _frame: FrameType | None = None) -> None:
+        self._stopping = True
+
+    def _start(self, index: int) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(self._command, env={**self._env, WORKER_ENV: str(index)})
+        log.info("worker %d started (pid %d)", index, process.pid)
+        return process
+
+    def run(self) -> int:
+        """Start the workers and keep them running until stopped; the command's exit code."""
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        processes = [self._start(i + 1) for i in range(self._workers)]
+        started = [time.monotonic()] * self._workers
+        pause = [0.0] * self._workers  # before a restart: grows while a worker keeps dying young
+        code = 0
+        try:
+            while not self._stopping:
+                for i, process in enumerate(processes):
+                    status = process.poll()
+                    if status is None:
+                        continue
+                    if status == BAD_SETTINGS:
+                        log.error("worker %d refused its settings; stopping", i + 1)
+                        self._stopping, code = True, BAD_SETTINGS
+                        break
+                    young = time.monotonic() - started[i] < 10.0
+                    pause[i] = min(30.0, max(1.0, pause[i] * 2)) if young else 0.0
+                    log.warning(
+                        "worker %d (pid %d) exited with %s; starting another in %.0f s",
+                        i + 1,
+                        process.pid,
+                        status,
+                        pause[i],
+                    )
+                    self._sleep(pause[i])
+                    if self._stopping:
+                        break
+                    processes[i], started[i] = self._start(i + 1), time.monotonic()
+                self._sleep(0.2)
+        finally:
+            self._stop_all(processes)
+        return code
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self._stopping and time.monotonic() < deadline:
+            time.sleep(min(0.1, seconds))
+
+    @staticmethod
+    def _stop_all(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        for process in processes:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("worker pid %d did not stop in time; killed", process.pid)
+                process.kill()
+                process.wait()
+
+
+def worker_command(overrides: Sequence[str]) -> list[str]:
+    """The command line of one worker: ``ordergate serve`` with the same overrides."""
+    return [sys.executable, "-m", "ordergate.cli", "serve", *overrides]
