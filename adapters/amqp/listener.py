@@ -179,11 +179,11 @@ class AmqpRequestListener:
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         # The client library cancels a channel's consumer callbacks when the channel
         # closes; the request is worked off in a task of the listener's own instead,
-        # so a lost connection never interrupts a database transaction half-way.
+        # so a lost connection never interrupts a database transaction half-way.  The
+        # callback does not wait for it: the prefetch bounds what is in flight.
         work = asyncio.create_task(self._work_off(message), name=f"amqp-request-{message.message_id}")
         self._in_flight.add(work)
         work.add_done_callback(self._in_flight.discard)
-        await asyncio.shield(work)
 
     async def _work_off(self, message: AbstractIncomingMessage) -> None:
         try:
