@@ -60,7 +60,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"ordergate serve: {e}", file=sys.stderr)
         return 2
     # several workers share the port: the kernel spreads connections among them
-    web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=settings.workers > 1)
+    shared = settings.workers > 1 or WORKER_ENV in os.environ
+    web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=shared)
     return 0
 
 

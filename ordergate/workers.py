@@ -15,6 +15,7 @@ and then the supervisor.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -28,6 +29,7 @@ log = logging.getLogger("ordergate.workers")
 
 WORKER_ENV = "ORDERGATE_WORKER"  # set in a worker's environment: it serves, never supervises
 BAD_SETTINGS = 2  # a worker's exit code when a setting cannot be used: restarting cannot help
+PR_SET_PDEATHSIG = 1
 STOP_SECONDS = 30.0
 
 
@@ -42,7 +44,15 @@ class Supervisor:
         self._stopping = True
 
     def _start(self, index: int) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(self._command, env={**self._env, WORKER_ENV: str(index)})
+        # A session of its own: a terminal's Ctrl-C or a signal to the supervisor's group
+        # reaches the supervisor only, which stops each worker once.  A worker whose
+        # supervisor dies is sent SIGTERM by the kernel instead of serving on, orphaned.
+        process = subprocess.Popen(
+            self._command,
+            env={**self._env, WORKER_ENV: str(index)},
+            start_new_session=True,
+            preexec_fn=_end_with_parent,
+        )
         log.info("worker %d started (pid %d)", index, process.pid)
         return process
 
@@ -53,6 +63,7 @@ class Supervisor:
         processes = [self._start(i + 1) for i in range(self._workers)]
         started = [time.monotonic()] * self._workers
         pause = [0.0] * self._workers  # before a restart: grows while a worker keeps dying young
+        restarted = [False] * self._workers
         code = 0
         try:
             while not self._stopping:
@@ -60,7 +71,8 @@ class Supervisor:
                     status = process.poll()
                     if status is None:
                         continue
-                    if status == BAD_SETTINGS:
+                    if status == BAD_SETTINGS and not restarted[i]:
+                        # at first start: the settings are bad for every worker alike
                         log.error("worker %d refused its settings; stopping", i + 1)
                         self._stopping, code = True, BAD_SETTINGS
                         break
@@ -77,6 +89,7 @@ class Supervisor:
                     if self._stopping:
                         break
                     processes[i], started[i] = self._start(i + 1), time.monotonic()
+                    restarted[i] = True
                 self._sleep(0.2)
         finally:
             self._stop_all(processes)
@@ -100,6 +113,15 @@ class Supervisor:
                 log.warning("worker pid %d did not stop in time; killed", process.pid)
                 process.kill()
                 process.wait()
+
+
+def _end_with_parent() -> None:
+    """In the worker, before it runs: SIGTERM when the supervisor dies (Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the supervisor's own stop still applies
+        pass
 
 
 def worker_command(overrides: Sequence[str]) -> list[str]:

@@ -83,6 +83,9 @@ class AmqpEventPublisher:
         if self._channel is None or not self.is_ready():
             raise Unavailable("the broker is not connected: events wait in the outbox")
         channel = await self._channel.get_underlay_channel()
+        # Every message is rendered before any is sent: an event that cannot be
+        # rendered fails the batch with nothing of it published.
+        messages = [(document(event_xml(e)), routing_key(e), event_properties(e)) for e in events]
         # One task a message, created in order: each puts its frames on the channel
         # before the next one runs, then waits for its confirm, all at once.
         # Not mandatory: an event nobody has bound a queue for is confirmed and
@@ -90,14 +93,14 @@ class AmqpEventPublisher:
         confirms = [
             asyncio.ensure_future(
                 channel.basic_publish(
-                    document(event_xml(event)),
+                    body,
                     exchange=self._settings.events_exchange,
-                    routing_key=routing_key(event),
-                    properties=event_properties(event),
+                    routing_key=key,
+                    properties=properties,
                     wait=False,
                 )
             )
-            for event in events
+            for body, key, properties in messages
         ]
         all_confirmed = asyncio.gather(*confirms)
         for future in (*confirms, all_confirmed):

@@ -80,6 +80,7 @@ def _fresh_items(order: Order) -> None:
 def draft_order(kind: Kind, value: Mapping[str, Any], caller: Caller, new_id: str, now: datetime) -> Order:
     """Parse a client's order value into a new, not yet checked order."""
     _check_keys(value, CREATE_FIELDS)
+    doc.check_text(value)
     order_id = doc._text(value, "id") or new_id
     order = Order(
         id=order_id,
@@ -147,6 +148,7 @@ def apply_changes(
 ) -> tuple[str, ...]:
     """Change the order's attributes; returns the changed field names (empty: no-op)."""
     _check_keys(value, MODIFY_FIELDS)
+    doc.check_text(value)
     if order.state.is_closed:
         raise IllegalState(
             f"{order.kind.value} {order.id!r} is {order.state.value}: closed orders do not change"

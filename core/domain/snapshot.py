@@ -159,20 +159,28 @@ def _typed(doc: Mapping[str, Any], key: str, kind: type[T], where: str) -> T | N
         return int(value)  # type: ignore[return-value]
     if not isinstance(value, kind):
         raise IllegalAttributeValue(f"{where}{key}", f"must be {_TYPE_NAMES.get(kind, kind.__name__)}")
-    if kind is str:
-        _carried(value, f"{where}{key}")  # type: ignore[arg-type]
     return value
 
 
 # Characters XML 1.0 cannot carry: a text holding one could not be answered or
-# announced by the XML profiles, so no profile accepts it.
+# announced by the XML profiles, so no profile accepts it from a client.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _carried(text: str, attribute: str) -> str:
-    if _NOT_XML.search(text):
-        raise IllegalAttributeValue(attribute, "holds control characters that XML cannot carry")
-    return text
+def check_text(value: Any, where: str = "") -> None:
+    """IllegalAttributeValue when a client's value (a text, or any text inside a map or list)
+    holds characters XML cannot carry.  Client input only: stored documents are not re-judged."""
+    if isinstance(value, str):
+        if _NOT_XML.search(value):
+            raise IllegalAttributeValue(where or "value", "holds control characters that XML cannot carry")
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            check_text(key, name)
+            check_text(inner, name)
+    elif isinstance(value, list | tuple):
+        for i, inner in enumerate(value):
+            check_text(inner, f"{where}[{i}]")
 
 
 # the wire's words for a type, not Python's
@@ -254,8 +262,7 @@ def _characteristics(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
     for name, value in raw.items():
         if not isinstance(value, str | int | float | bool):
             raise IllegalAttributeValue(f"{where}characteristics.{name}", "must be a scalar value")
-        where_value = f"{where}characteristics.{name}"
-        out.append((_carried(str(name), where_value), _carried(str(value), where_value)))
+        out.append((str(name), value if isinstance(value, str) else str(value)))
     return tuple(out)
 
 

@@ -27,7 +27,7 @@ from core.domain.events import EventType
 from core.domain.feasibility import FeasibilityReport
 from core.domain.model import Caller, HistoryEntry, Kind, Order, Role
 from core.domain.query import OrderQuery, check_attributes
-from core.domain.snapshot import order_from_dict, order_to_dict
+from core.domain.snapshot import check_text, order_from_dict, order_to_dict
 from core.domain.states import State
 from core.ports import AlreadyRecorded, QueryPage, UnitOfWork, UnitOfWorkFactory
 from core.usecases.idempotency import REQUEST_KEY
@@ -353,6 +353,7 @@ class OrderManagement:
         version: int | None = None,
     ) -> Order:
         """A named order operation: start, suspend, resume, cancel, reject, hold ..."""
+        check_text(reason, "reason")
         return await self._change(
             caller,
             kind,
@@ -410,6 +411,7 @@ class OrderManagement:
         version: int | None = None,
     ) -> Order:
         """A transition request by target state (REST PATCH of state, changeOrderState)."""
+        check_text(reason, "reason")
         return await self._change(
             caller,
             kind,
@@ -428,6 +430,7 @@ class OrderManagement:
         reason: str | None = None,
         version: int | None = None,
     ) -> Order:
+        check_text(reason, "reason")
         return await self._change(
             caller,
             kind,

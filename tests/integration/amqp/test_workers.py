@@ -106,3 +106,33 @@ def test_serve_refuses_a_worker_count_below_one(tmp_path):
     )
     assert done.returncode == 2
     assert b"ORDERGATE_WORKERS must be at least 1" in done.stderr
+
+
+def serve_with(args: list[str], env: dict[str, str], log) -> subprocess.Popen[bytes]:  # type: ignore[no-untyped-def]
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ordergate.cli", "serve", *args],
+            env=env,
+            cwd=log.parent,
+            stdout=out,
+            stderr=out,
+        )
+
+
+async def test_workers_asked_for_on_the_command_line_share_the_port_and_end_with_their_supervisor(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERGATE_")}
+    log = tmp_path / "gateway.log"
+    supervisor = serve_with(["--workers", "2", "--port", str(port)], env, log)
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}", seconds=60)
+        await until(lambda: log.read_text().count("Running upgrade") == 1)  # the supervisor migrated once
+        await asyncio.sleep(3.0)  # a worker that could not bind would have exited by now
+        workers = workers_of(supervisor)
+        assert len(workers) == 2, log.read_text()
+        assert "exited with" not in log.read_text()
+        supervisor.kill()  # no chance to stop them: the kernel tells the workers
+        await asyncio.to_thread(supervisor.wait, 10)
+        await until(lambda: not any(alive(pid) for pid in workers), seconds=30)
+    finally:
+        await stop(supervisor)
