@@ -170,10 +170,11 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def check_text(value: Any, where: str = "") -> None:
     """IllegalAttributeValue when a client's value (a text, or any text inside a map or list)
     holds characters XML cannot carry.  Client input only: stored documents are not re-judged."""
+    if _carried(value):
+        return  # the usual case, without building a name for every node
     if isinstance(value, str):
-        if _NOT_XML.search(value):
-            raise IllegalAttributeValue(where or "value", "holds control characters that XML cannot carry")
-    elif isinstance(value, Mapping):
+        raise IllegalAttributeValue(where or "value", "holds control characters that XML cannot carry")
+    if isinstance(value, Mapping):
         for key, inner in value.items():
             name = f"{where}.{key}" if where else str(key)
             check_text(key, name)
@@ -181,6 +182,36 @@ def check_text(value: Any, where: str = "") -> None:
     elif isinstance(value, list | tuple):
         for i, inner in enumerate(value):
             check_text(inner, f"{where}[{i}]")
+
+
+def _carried(value: Any) -> bool:
+    texts: list[str] = []
+    _texts(value, texts)
+    return _NOT_XML.search("".join(texts)) is None  # one search over all of them
+
+
+def _texts(value: Any, out: list[str]) -> None:
+    kind = type(value)  # exact types first: an ABC check per node cost more than the search
+    if kind is str:
+        out.append(value)
+    elif kind is dict:
+        for key, inner in value.items():
+            _texts(key, out)
+            _texts(inner, out)
+    elif kind is list:
+        for inner in value:
+            _texts(inner, out)
+    elif kind in (int, float, bool) or value is None:
+        return
+    elif isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            _texts(key, out)
+            _texts(inner, out)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            _texts(inner, out)
 
 
 # the wire's words for a type, not Python's
