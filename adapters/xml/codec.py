@@ -17,7 +17,7 @@ from lxml import etree
 from adapters.xml.schema import NS, q
 from core.domain.errors import IllegalAttributeValue
 from core.domain.model import Kind, Priority
-from core.domain.snapshot import DATE_FIELDS
+from core.domain.snapshot import DATE_FIELDS, NOT_XML
 from core.domain.states import State
 
 # element order of OrderValue, after key
@@ -134,15 +134,14 @@ def key_from(el: etree._Element) -> tuple[Kind, str]:
 # order value is most of every reply and event).
 
 _ESCAPES = {"\r": "&#13;"}  # a parser would read a raw CR as LF
-_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile(f"[&<>\r]|{NOT_XML.pattern}")
 
 
 def put(out: list[str], name: str, value: object) -> None:
     """Append ``<name>value</name>``; ValueError for text XML 1.0 cannot carry (as lxml raises)."""
     text = value if type(value) is str else _text(value)
     if _SPECIAL.search(text):
-        if _NOT_XML.search(text):
+        if NOT_XML.search(text):
             raise ValueError(f"{name}: the text holds characters XML cannot carry")
         text = escape(text, _ESCAPES)
     out.append(f"<{name}>{text}</{name}>")

@@ -164,7 +164,7 @@ def _typed(doc: Mapping[str, Any], key: str, kind: type[T], where: str) -> T | N
 
 # Characters XML 1.0 cannot carry: a text holding one could not be answered or
 # announced by the XML profiles, so no profile accepts it from a client.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def check_text(value: Any, where: str = "") -> None:
@@ -187,7 +187,7 @@ def check_text(value: Any, where: str = "") -> None:
 def _carried(value: Any) -> bool:
     texts: list[str] = []
     _texts(value, texts)
-    return _NOT_XML.search("".join(texts)) is None  # one search over all of them
+    return NOT_XML.search("".join(texts)) is None  # one search over all of them
 
 
 def _texts(value: Any, out: list[str]) -> None:
