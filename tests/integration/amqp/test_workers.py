@@ -16,7 +16,7 @@ from core.domain.query import OrderQuery
 from core.usecases import OrderManagement
 from tests.amqp_broker import Requester, reset_broker, send_all
 from tests.amqp_gateway import served_schema, wait_ready
-from tests.integration.amqp.test_process_kill import free_port, serve, stop
+from tests.integration.amqp.test_process_kill import forget_leases, free_port, serve, stop
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
 
@@ -92,6 +92,7 @@ async def test_two_workers_share_the_queue_and_the_port_and_a_dead_one_is_replac
         if requester is not None:
             await requester.close()
         await stop(supervisor)
+        await forget_leases(sql_store)
 
 
 def test_serve_refuses_a_worker_count_below_one(tmp_path):
