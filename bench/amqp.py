@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -29,7 +30,8 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 
-from bench.measure import Figures, Runner, machine_line, slice_sizes, table, verdict
+from bench.cpu import CpuMeter, pids_named
+from bench.measure import Figures, Operation, Runner, machine_line, slice_sizes, table, verdict
 from bench.scratch import DEFAULT_PG_SERVER, asyncpg_dsn, scratch_postgres
 
 TARGET = 0.50
@@ -128,17 +130,16 @@ class LoadClient:
 
 
 @contextlib.asynccontextmanager
-async def responders(count: int, role: str, *options: str) -> AsyncIterator[None]:
-    """``count`` processes of one responder on its queue, all ready to consume; stopped on exit."""
+async def responders(count: int, role: str, *options: str) -> AsyncIterator[list[int]]:
+    """``count`` processes of one responder on its queue, all ready to consume (their pids);
+    stopped on exit."""
     async with contextlib.AsyncExitStack() as stack:
-        for _ in range(count):
-            await stack.enter_async_context(responder(role, *options))
-        yield
+        yield [await stack.enter_async_context(responder(role, *options)) for _ in range(count)]
 
 
 @contextlib.asynccontextmanager
-async def responder(role: str, *options: str) -> AsyncIterator[None]:
-    """A responder process (``bench.amqp_responders``), ready to consume; stopped on exit."""
+async def responder(role: str, *options: str) -> AsyncIterator[int]:
+    """A responder process (``bench.amqp_responders``), ready to consume (its pid); stopped on exit."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.amqp_responders", role, *options,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -149,7 +150,7 @@ async def responder(role: str, *options: str) -> AsyncIterator[None]:
         line = await asyncio.wait_for(process.stdout.readline(), 60)
         if line.strip() != b"ready":
             raise RuntimeError(f"the {role} responder did not start (exit {await process.wait()})")
-        yield
+        yield process.pid
     finally:
         process.stdin.close()
         try:
@@ -190,7 +191,20 @@ async def _orders_in(database: str) -> int:
         await conn.close()
 
 
-async def run(args: argparse.Namespace) -> tuple[list[Figures], Requests]:
+SHARED = {"broker": ("beam.smp",), "database": ("postgres",)}  # server processes by command name
+
+
+async def _measured(
+    runner: Runner, figures: Figures, operation: Operation, size: int, meter: CpuMeter, responders: list[int]
+) -> None:
+    """One slice, with the CPU the responders, the broker and the database spend on it."""
+    groups = {"responder": responders, **{k: pids_named(*names) for k, names in SHARED.items()}}
+    meter.start({**groups, "load client": [os.getpid()]})
+    await runner.add_slice(figures, operation, size)
+    meter.stop()
+
+
+async def run(args: argparse.Namespace) -> tuple[list[Figures], Requests, dict[str, CpuMeter]]:
     """The responders take turns, one at a time, each warmed up before its measured slice."""
     tag = f"ordergate.bench-{uuid.uuid4().hex[:8]}"
     client = await LoadClient(args.amqp_url).open()
@@ -199,6 +213,7 @@ async def run(args: argparse.Namespace) -> tuple[list[Figures], Requests]:
     echo = Figures("rabbitmq", "raw aio-pika echo", 0, 0.0)
     created = Figures("postgres", "createOrderByValue", 0, 0.0, baseline=echo)
     common = ("--amqp-url", args.amqp_url, "--prefetch", str(args.prefetch))
+    meters = {"echo": CpuMeter(), "gateway": CpuMeter()}
     try:
         async with scratch_postgres(args.pg_url, "amqp") as database:
             gateway = (
@@ -206,12 +221,12 @@ async def run(args: argparse.Namespace) -> tuple[list[Figures], Requests]:
                 "--concurrency", str(args.gateway_concurrency), "--pool", str(args.pool),
             )  # fmt: skip
             for size in slice_sizes(args.orders, args.slices):
-                async with responders(args.processes, "echo", *common, "--queue", ops.echoes):
+                async with responders(args.processes, "echo", *common, "--queue", ops.echoes) as pids:
                     await runner.warm(ops.echo, size)
-                    await runner.add_slice(echo, ops.echo, size)
-                async with responders(args.processes, "gateway", *gateway):
+                    await _measured(runner, echo, ops.echo, size, meters["echo"], pids)
+                async with responders(args.processes, "gateway", *gateway) as pids:
                     await runner.warm(ops.create, size)
-                    await runner.add_slice(created, ops.create, size)
+                    await _measured(runner, created, ops.create, size, meters["gateway"], pids)
             stored = await _orders_in(database)
             if stored != ops.sent_to_gateway:
                 raise RuntimeError(f"{stored} orders stored for {ops.sent_to_gateway} requests")
@@ -219,12 +234,12 @@ async def run(args: argparse.Namespace) -> tuple[list[Figures], Requests]:
         with contextlib.suppress(Exception):
             await client.delete([ops.requests, f"{ops.requests}.dlq", ops.echoes], f"{tag}.events")
         await client.close()
-    return [echo, created], ops
+    return [echo, created], ops, meters
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    rows, ops = asyncio.run(run(args))
+    rows, ops, meters = asyncio.run(run(args))
     print(
         f"ordergate bench amqp: concurrency {args.concurrency}, responders' prefetch {args.prefetch}, "
         f"gateway concurrency {args.gateway_concurrency}, pool {args.pool}, "
@@ -233,6 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(table(rows))
     print(verdict(rows[1], TARGET, "gateway createOrderByValue"))
+    print("CPU per request, ms (from /proc, on this host):")
+    for (name, meter), figures in zip(meters.items(), rows, strict=True):
+        shares = ", ".join(
+            f"{k} {1000 * v / figures.count:.2f}" for k, v in meter.seconds.items() if figures.count
+        )
+        print(f"  {name}: {shares}")
     return 0
 
 

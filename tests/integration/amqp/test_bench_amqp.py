@@ -33,3 +33,5 @@ def test_the_benchmark_measures_the_gateway_beside_the_echo_responder(amqp_url, 
     assert rows[1].rstrip().endswith("%")
     assert "target 50%" in out
     assert "2 processes of each responder" in out
+    assert "CPU per request" in out
+    assert "  gateway: responder " in out
