@@ -29,6 +29,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def gateway_env(database_url: str, amqp_url: str, port: int, **settings: str) -> dict[str, str]:
+    """The environment of an ``ordergate serve`` on loopback ``port``: none of the caller's
+    ORDERGATE_ settings, these instead (``settings``: more, e.g. ORDERGATE_WORKERS)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERGATE_")}
+    return env | {
+        "ORDERGATE_DATABASE_URL": database_url,
+        "ORDERGATE_AMQP_URL": amqp_url,
+        "ORDERGATE_HOST": "127.0.0.1",
+        "ORDERGATE_PORT": str(port),
+        **settings,
+    }
+
+
 def serve(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -59,14 +72,7 @@ async def test_a_gateway_killed_mid_stream_answers_every_request_once_after_rest
 ):
     await reset_broker(amqp_url)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERGATE_")}
-    env |= {
-        "ORDERGATE_DATABASE_URL": sql_store.url,
-        "ORDERGATE_AMQP_URL": amqp_url,
-        "ORDERGATE_HOST": "127.0.0.1",
-        "ORDERGATE_PORT": str(port),
-        "ORDERGATE_AMQP_CONCURRENCY": "8",
-    }
+    env = gateway_env(sql_store.url, amqp_url, port, ORDERGATE_AMQP_CONCURRENCY="8")
     http_url = f"http://127.0.0.1:{port}"
     log = tmp_path / "gateway.log"
     processes = [serve(env, log)]

@@ -16,7 +16,7 @@ from core.domain.query import OrderQuery
 from core.usecases import OrderManagement
 from tests.amqp_broker import Requester, reset_broker, send_all
 from tests.amqp_gateway import served_schema, wait_ready
-from tests.integration.amqp.test_process_kill import forget_leases, free_port, serve, stop
+from tests.integration.amqp.test_process_kill import forget_leases, free_port, gateway_env, serve, stop
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
 
@@ -27,7 +27,12 @@ def workers_of(supervisor: subprocess.Popen[bytes]) -> set[int]:
 
 
 def alive(pid: int) -> bool:
-    return os.path.exists(f"/proc/{pid}")
+    """Running: a process that exited but is not reaped yet (a zombie) is not."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 async def until(condition, seconds: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -50,14 +55,7 @@ async def test_two_workers_share_the_queue_and_the_port_and_a_dead_one_is_replac
 ):
     await reset_broker(amqp_url)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERGATE_")}
-    env |= {
-        "ORDERGATE_DATABASE_URL": sql_store.url,
-        "ORDERGATE_AMQP_URL": amqp_url,
-        "ORDERGATE_HOST": "127.0.0.1",
-        "ORDERGATE_PORT": str(port),
-        "ORDERGATE_WORKERS": "2",
-    }
+    env = gateway_env(sql_store.url, amqp_url, port, ORDERGATE_WORKERS="2")
     http_url = f"http://127.0.0.1:{port}"
     log = tmp_path / "gateway.log"
     supervisor = serve(env, log)
