@@ -68,7 +68,12 @@ def _serve(args: argparse.Namespace) -> int:
 def _migrate(args: argparse.Namespace) -> int:
     from adapters.sql import migrate
 
-    migrate(_settings(args).database_url)
+    try:
+        settings = _settings(args)
+    except ValueError as e:  # a malformed number in the environment
+        print(f"ordergate migrate: {e}", file=sys.stderr)
+        return 2
+    migrate(settings.database_url)
     print("schema is up to date")
     return 0
 

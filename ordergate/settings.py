@@ -11,6 +11,16 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, not {value!r}") from None
+
+
 @dataclass(frozen=True)
 class GatewaySettings:
     database_url: str = "sqlite+aiosqlite:///ordergate.db"
@@ -35,12 +45,12 @@ class GatewaySettings:
             database_url=env.get("ORDERGATE_DATABASE_URL", cls.database_url),
             amqp_url=env.get("ORDERGATE_AMQP_URL") or None,
             host=env.get("ORDERGATE_HOST", cls.host),
-            port=int(env.get("ORDERGATE_PORT", cls.port)),
+            port=_env_int("ORDERGATE_PORT", cls.port),
             credentials_path=env.get("ORDERGATE_CREDENTIALS") or None,
-            max_body_bytes=int(env.get("ORDERGATE_MAX_BODY_BYTES", cls.max_body_bytes)),
+            max_body_bytes=_env_int("ORDERGATE_MAX_BODY_BYTES", cls.max_body_bytes),
             auto_start=_env_bool("ORDERGATE_AUTO_START"),
             switched_off=env.get("ORDERGATE_SWITCHED_OFF", ""),
-            amqp_prefetch=int(env.get("ORDERGATE_AMQP_PREFETCH", cls.amqp_prefetch)),
-            amqp_concurrency=int(env.get("ORDERGATE_AMQP_CONCURRENCY", cls.amqp_concurrency)),
-            workers=int(env.get("ORDERGATE_WORKERS", cls.workers)),
+            amqp_prefetch=_env_int("ORDERGATE_AMQP_PREFETCH", cls.amqp_prefetch),
+            amqp_concurrency=_env_int("ORDERGATE_AMQP_CONCURRENCY", cls.amqp_concurrency),
+            workers=_env_int("ORDERGATE_WORKERS", cls.workers),
         )

@@ -70,3 +70,12 @@ async def test_history_and_feasibility_switched_off_everywhere_are_no_longer_lis
     assert "checkOrderFeasibility" in listed
     assert "checkOrderFeasibility" not in om.get_supported_optional_operations(Kind.WORK)
     assert len(listed) == len(OPTIONAL_OPERATIONS) - 1
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate"])
+def test_a_malformed_number_in_the_environment_ends_the_command_with_a_clear_error(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setenv("ORDERGATE_WORKERS", "two")
+    assert main([command, "--database-url", "sqlite+aiosqlite:///:memory:"]) == 2
+    assert f"ordergate {command}: ORDERGATE_WORKERS must be an integer, not 'two'" in capsys.readouterr().err
