@@ -191,26 +191,14 @@ def _carried(value: Any) -> bool:
 
 
 def _texts(value: Any, out: list[str]) -> None:
-    kind = type(value)  # exact types first: an ABC check per node cost more than the search
-    if kind is str:
+    if isinstance(value, str):
         out.append(value)
-    elif kind is dict:
-        for key, inner in value.items():
-            _texts(key, out)
-            _texts(inner, out)
-    elif kind is list:
-        for inner in value:
-            _texts(inner, out)
-    elif kind in (int, float, bool) or value is None:
-        return
-    elif isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, Mapping):
-        for key, inner in value.items():
-            _texts(key, out)
-            _texts(inner, out)
     elif isinstance(value, list | tuple):
         for inner in value:
+            _texts(inner, out)
+    elif isinstance(value, dict | Mapping):  # dict first: the ABC check only for other values
+        for key, inner in value.items():
+            _texts(key, out)
             _texts(inner, out)
 
 
