@@ -147,6 +147,14 @@ def put(out: list[str], name: str, value: object) -> None:
     out.append(f"<{name}>{text}</{name}>")
 
 
+def key_xml(out: list[str], kind: str, order_id: str) -> None:
+    """``key_element`` as text."""
+    out.append("<key>")
+    put(out, "type", kind)
+    put(out, "primaryKey", order_id)
+    out.append("</key>")
+
+
 def _item_xml(out: list[str], item: Mapping[str, Any]) -> None:
     out.append("<item>")
     put(out, "id", item["id"])
@@ -188,10 +196,8 @@ def order_xml(doc: Mapping[str, Any], declare: bool = True) -> str:
     """``<{kind}Value>`` as text, for a (possibly attribute-selected) canonical order document;
     ``declare``: it declares the vocabulary's namespace (not needed inside an element that does)."""
     name = f"{doc['kind']}Value"
-    out = [f'<{name} xmlns="{NS}"><key>' if declare else f"<{name}><key>"]
-    put(out, "type", doc["kind"])
-    put(out, "primaryKey", doc["id"])
-    out.append("</key>")
+    out = [f'<{name} xmlns="{NS}">' if declare else f"<{name}>"]
+    key_xml(out, doc["kind"], doc["id"])
     for field in _SIMPLE_HEAD:
         if field not in doc:
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from adapters.xml.codec import OWN_TEXT, order_xml, put, state_to_xml
+from adapters.xml.codec import OWN_TEXT, key_xml, order_xml, put, state_to_xml
 from adapters.xml.schema import NS
 from core.domain.events import EventType, OrderEvent
 from core.domain.snapshot import iso
@@ -24,10 +24,7 @@ def event_xml(event: OrderEvent) -> str:
     out = [f'<{name} xmlns="{NS}">']
     put(out, "eventId", event.event_id)
     put(out, "eventTime", iso(event.occurred_at))
-    out.append("<key>")
-    put(out, "type", event.kind)
-    put(out, "primaryKey", event.order_id)
-    out.append("</key>")
+    key_xml(out, event.kind, event.order_id)
     put(out, "state", state_to_xml(event.state))
     put(out, "clientId", event.client_id)
     if event.actor:
