@@ -7,34 +7,27 @@ import dataclasses
 import logging
 import os
 import sys
+from typing import Any
 
 from ordergate.settings import GatewaySettings
 
+_OVERRIDABLE = ("database_url", "amqp_url", "host", "port", "workers")
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line (they override the environment)."""
+    return {name: value for name in _OVERRIDABLE if (value := getattr(args, name, None)) is not None}
+
 
 def _settings(args: argparse.Namespace) -> GatewaySettings:
-    base = GatewaySettings.from_env()
-    overrides = {
-        k: v
-        for k, v in {
-            "database_url": getattr(args, "database_url", None),
-            "amqp_url": getattr(args, "amqp_url", None),
-            "host": getattr(args, "host", None),
-            "port": getattr(args, "port", None),
-            "workers": getattr(args, "workers", None),
-        }.items()
-        if v is not None
-    }
-    return dataclasses.replace(base, **overrides)
+    return dataclasses.replace(GatewaySettings.from_env(), **_given(args))
 
 
 def _overrides(args: argparse.Namespace) -> list[str]:
     """The command-line overrides of ``serve``, as given (for worker processes)."""
-    out: list[str] = []
-    for name in ("database_url", "amqp_url", "host", "port"):
-        value = getattr(args, name, None)
-        if value is not None:
-            out += [f"--{name.replace('_', '-')}", str(value)]
-    return out
+    return [
+        part for name, value in _given(args).items() for part in (f"--{name.replace('_', '-')}", str(value))
+    ]
 
 
 def _serve(args: argparse.Namespace) -> int:
