@@ -177,7 +177,7 @@ def _masked(value: Any, ids: set[str]) -> Any:
 async def stored_rows(conn: asyncpg.Connection, order_id: str) -> dict[str, Any]:
     order = await conn.fetchrow("SELECT * FROM orders WHERE id = $1", order_id)
     events = await conn.fetch(
-        "SELECT event_id, order_id, event_type, payload, created_at, published_at"
+        "SELECT event_id, order_id, event_type, payload, created_at"
         " FROM outbox WHERE order_id = $1 ORDER BY seq",
         order_id,
     )

@@ -103,8 +103,9 @@ class OutboxFeed(Lease, Protocol):
     async def unpublished(self, limit: int) -> list[OrderEvent]:
         """The oldest events not yet published, in outbox order."""
 
-    async def mark_published(self, seqs: Sequence[int]) -> None:
-        """Record that these events were accepted by every publisher."""
+    async def remove_published(self, seqs: Sequence[int]) -> None:
+        """These events were accepted by every publisher: they leave the outbox (which so holds
+        only what is still owed, and does not grow with the orders' history)."""
 
 
 class EventPublisher(Protocol):

@@ -26,8 +26,8 @@ from core.ports import AlreadyRecorded, QueryPage
 class MemoryOrderStore:
     def __init__(self) -> None:
         self.documents: dict[str, dict[str, object]] = {}
-        self.outbox: list[OrderEvent] = []
-        self.published: set[int] = set()
+        self.outbox: list[OrderEvent] = []  # owed to the publishers, in outbox order
+        self.last_seq = 0
         self.requests: dict[str, dict[str, Any]] = {}
         self._leases: dict[str, tuple[str, float]] = {}
         self._lock = asyncio.Lock()
@@ -49,10 +49,11 @@ class MemoryOrderStore:
             del self._leases[name]
 
     async def unpublished(self, limit: int) -> list[OrderEvent]:
-        return [e for e in self.outbox if e.seq not in self.published][:limit]
+        return self.outbox[:limit]
 
-    async def mark_published(self, seqs: Sequence[int]) -> None:
-        self.published.update(seqs)
+    async def remove_published(self, seqs: Sequence[int]) -> None:
+        gone = set(seqs)
+        self.outbox = [e for e in self.outbox if e.seq not in gone]
 
 
 class _Repo:
@@ -144,6 +145,7 @@ class MemoryUnitOfWork:
                     docs[order_id] = doc
             self._store.requests.update(self.requests.staged)
             for event in self.outbox.staged:
-                self._store.outbox.append(replace(event, seq=len(self._store.outbox) + 1))
+                self._store.last_seq += 1
+                self._store.outbox.append(replace(event, seq=self._store.last_seq))
         self.orders.staged.clear()
         self.outbox.staged.clear()

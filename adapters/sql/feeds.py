@@ -53,17 +53,16 @@ class SqlaOutboxFeed(SqlaLeases):
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 sa.select(t.outbox.c.seq, t.outbox.c.payload)
-                .where(t.outbox.c.published_at.is_(None))
                 .order_by(t.outbox.c.seq)
                 .limit(limit)
             )
             return [event_from_dict(r.payload, seq=r.seq) for r in rows]
 
-    async def mark_published(self, seqs: Sequence[int]) -> None:
+    async def remove_published(self, seqs: Sequence[int]) -> None:
+        # Deleted, not marked: a delete writes no new row version (an update rewrites the
+        # whole row, payload and all), and the outbox stays as small as what is owed.
         async with self.engine.begin() as conn:
-            await conn.execute(
-                t.outbox.update().where(t.outbox.c.seq.in_(list(seqs))).values(published_at=utcnow())
-            )
+            await conn.execute(t.outbox.delete().where(t.outbox.c.seq.in_(list(seqs))))
 
 
 def _subscription(row: sa.Row[tuple[object, ...]]) -> Subscription:

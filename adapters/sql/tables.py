@@ -56,13 +56,8 @@ outbox = Table(
     Column("event_type", String(64), nullable=False),
     Column("payload", Document, nullable=False),
     Column("created_at", DateTime(), nullable=False),
-    Column("published_at", DateTime()),
-    Index(
-        "ix_outbox_unpublished",
-        "seq",
-        postgresql_where=Column("published_at").is_(None),
-        sqlite_where=Column("published_at").is_(None),
-    ),
+    # seq is the outbox order: never reused, though published rows are deleted
+    sqlite_autoincrement=True,
 )
 
 leases = Table(

@@ -4,7 +4,7 @@ Only the relay holding the lease publishes, so with several gateway processes
 on one database the events of an order still leave in outbox order.  Events
 go out in batches: each publisher is handed the whole batch (a broker channel
 has it in flight at once instead of waiting for each confirm in turn), and
-the batch is marked published only after every publisher accepted all of it;
+the batch leaves the outbox only after every publisher accepted all of it;
 a failure or a crash in between means the batch is published again
 (consumers dedupe on event id).
 """
@@ -74,7 +74,7 @@ class OutboxRelay:
             return 0
         for publisher in self._publishers:
             await publisher.publish(events)
-        await self._feed.mark_published([e.seq for e in events if e.seq is not None])
+        await self._feed.remove_published([e.seq for e in events if e.seq is not None])
         return len(events)
 
     async def drain(self) -> int:
