@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from adapters.identity import LOCAL_ADMIN
+from adapters.sql.migrate import MIGRATIONS as MIGRATIONS_DIR
 from core.domain.query import OrderQuery
 from core.usecases import OrderManagement
 from tests.amqp_broker import Requester, reset_broker, send_all
@@ -19,6 +20,8 @@ from tests.amqp_gateway import served_schema, wait_ready
 from tests.integration.amqp.test_process_kill import forget_leases, free_port, gateway_env, serve, stop
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
+
+MIGRATIONS = sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("0*.py"))
 
 
 def workers_of(supervisor: subprocess.Popen[bytes]) -> set[int]:
@@ -125,11 +128,13 @@ async def test_workers_asked_for_on_the_command_line_share_the_port_and_end_with
     supervisor = serve_with(["--workers", "2", "--port", str(port)], env, log)
     try:
         await wait_ready(f"http://127.0.0.1:{port}", seconds=60)
-        await until(lambda: log.read_text().count("Running upgrade") == 1)  # the supervisor migrated once
+        # the supervisor migrated once: each migration ran one time
+        await until(lambda: log.read_text().count("Running upgrade") == len(MIGRATIONS))
         await asyncio.sleep(3.0)  # a worker that could not bind would have exited by now
         workers = workers_of(supervisor)
         assert len(workers) == 2, log.read_text()
         assert "exited with" not in log.read_text()
+        assert log.read_text().count("Running upgrade") == len(MIGRATIONS), "a worker migrated too"
         supervisor.kill()  # no chance to stop them: the kernel tells the workers
         await asyncio.to_thread(supervisor.wait, 10)
         await until(lambda: not any(alive(pid) for pid in workers), seconds=30)
