@@ -2,23 +2,94 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, cast
+
 from aio_pika import RobustConnection
 from aio_pika.abc import AbstractRobustConnection
 from aio_pika.connection import make_url
+from aiormq.connection import Connection, TCPTransportFactory, TLSTransportFactory, TransportFactory
+from yarl import URL
 
 from adapters.amqp.config import AmqpSettings
+
+# The client library bounds a connection's queue of outgoing frames (ten by
+# default) and makes a publisher that finds it full wait for room while holding
+# its channel's lock: a batch of events in flight at once then leaves one frame
+# per turn of the event loop, each a send of its own.  What the gateway puts in
+# flight is bounded already (a relay batch, the deliveries of one prefetch).
+Connection.FRAME_BUFFER_SIZE = 0
+
+
+class CoalescingWriter:
+    """A stream writer that sends what is written in one turn of the event loop with one system call.
+
+    The client library writes every frame by itself: a reply, its ack and the
+    commit of their transaction, or a batch of events, are several frames
+    written one after another, each a ``send`` of its own.  Held until the
+    loop's next turn, they go out together, in the order written -- fewer
+    system calls here and fewer reads for the broker.  ``drain`` and
+    ``close`` send what is held first.
+    """
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        self._held: list[bytes] = []
+        self._loop = asyncio.get_running_loop()
+
+    def write(self, data: bytes) -> None:
+        if not self._held:
+            self._loop.call_soon(self.flush)
+        self._held.append(data)
+
+    def flush(self) -> None:
+        if not self._held:
+            return
+        held, self._held = self._held, []
+        if not self._writer.is_closing():
+            self._writer.write(held[0] if len(held) == 1 else b"".join(held))
+
+    async def drain(self) -> None:
+        self.flush()
+        await self._writer.drain()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._writer.write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        self._writer.close()
+
+    def __getattr__(self, name: str) -> Any:  # is_closing, wait_closed, transport, ...
+        return getattr(self._writer, name)
+
+
+class CoalescingTransportFactory(TransportFactory):
+    """The client library's transport for the URL's scheme, its writer a ``CoalescingWriter``."""
+
+    def __init__(self, scheme: str) -> None:
+        self._inner: TransportFactory = TLSTransportFactory() if scheme == "amqps" else TCPTransportFactory()
+
+    async def create(self, url: URL, **kwargs: Any) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await self._inner.create(url, **kwargs)
+        return reader, cast(asyncio.StreamWriter, CoalescingWriter(writer))
 
 
 def robust_connection(settings: AmqpSettings, purpose: str) -> AbstractRobustConnection:
     """A robust connection, not yet connected: ``await connection.connect()`` waits, retrying,
     until the broker is reachable however long that takes (the gateway may start before its
     broker), and ``close()`` stops it at any point, even while it is still trying."""
-    return RobustConnection(
-        make_url(settings.url),
+    url = make_url(settings.url)
+    connection = RobustConnection(
+        url,
         client_properties={"connection_name": f"ordergate {purpose}"},
         reconnect_interval=settings.reconnect_seconds,
         fail_fast=False,
     )
+    # Handed to the client library's connection on every (re)connect, as the TLS context is.
+    connection.kwargs["transport_factory"] = CoalescingTransportFactory(URL(url).scheme)
+    return connection
 
 
 def is_connected(connection: AbstractRobustConnection | None) -> bool:
