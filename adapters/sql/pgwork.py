@@ -18,6 +18,13 @@ that must find its row at the version read (save, remove) guards every write
 after it, so when it finds none, nothing at all is written and the unit of
 work raises ``ResyncRequired``.  Queries run on the SQLAlchemy engine (their
 statements are built per query).
+
+Units of work that read nothing and guard nothing -- creates -- commit
+together: those that reach ``commit`` in the same turn of the event loop go
+to the database as one statement, on one pooled connection (one round trip,
+one transaction, one WAL flush for them all).  None of them can hold another
+back, and if the statement fails (a taken id, a recorded request), each is
+sent again by itself, so each still gets its own outcome.
 """
 
 from __future__ import annotations
@@ -115,6 +122,7 @@ class PgPool:
         self._pool: asyncpg.Pool | None = None
         self._opening: asyncio.Lock | None = None
         self._closed = False
+        self.together = _Together(self)
 
     async def get(self) -> asyncpg.Pool:
         if self._pool is not None:
@@ -136,6 +144,84 @@ class PgPool:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+
+class _Together:
+    """Sends the unguarded writes of the units of work that commit in one turn of the loop as
+    one statement; each caller learns its own outcome (as if it had sent its writes alone)."""
+
+    def __init__(self, pool: PgPool) -> None:
+        self._pool = pool
+        self._waiting: list[tuple[list[_Write], asyncio.Future[None]]] = []
+        self._flushes: set[asyncio.Task[None]] = set()
+
+    async def commit(self, writes: list[_Write]) -> None:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        if not self._waiting:
+            loop.call_soon(self._start)  # once every unit of this turn has joined
+        self._waiting.append((writes, done))
+        await done
+
+    def _start(self) -> None:
+        batch, self._waiting = self._waiting, []
+        flush = asyncio.create_task(self._flush(batch), name="pg-commit-together")
+        self._flushes.add(flush)
+        flush.add_done_callback(self._flushes.discard)
+
+    async def _flush(self, batch: list[tuple[list[_Write], asyncio.Future[None]]]) -> None:
+        try:
+            pool = await self._pool.get()
+            async with pool.acquire() as conn:
+                chunk: list[tuple[list[_Write], asyncio.Future[None]]] = []
+                size = 0
+                for unit in batch:
+                    n = sum(len(w.args) for w in unit[0])
+                    if chunk and size + n > MAX_PARAMETERS:
+                        await self._send(conn, chunk)
+                        chunk, size = [], 0
+                    chunk.append(unit)
+                    size += n
+                await self._send(conn, chunk)
+        except BaseException as error:
+            for _, done in batch:
+                _fail(done, error)
+            if not isinstance(error, Exception):
+                raise
+
+    async def _send(self, conn: Any, chunk: list[tuple[list[_Write], asyncio.Future[None]]]) -> None:
+        if len(chunk) > 1:
+            try:
+                await conn.fetchrow(*_spread(one_statement([w for writes, _ in chunk for w in writes])))
+            except asyncpg.PostgresError:
+                pass  # one of them is refused, and took the rest with it: each alone, below
+            else:
+                for _, done in chunk:
+                    if not done.done():
+                        done.set_result(None)
+                return
+        for writes, done in chunk:
+            try:
+                await conn.fetchrow(*_spread(one_statement(writes)))
+            except asyncpg.PostgresError as error:
+                _fail(done, error)
+            else:
+                if not done.done():
+                    done.set_result(None)
+
+
+def _spread(statement: tuple[str, list[Any]]) -> list[Any]:
+    sql, args = statement
+    return [sql, *args]
+
+
+def _fail(done: asyncio.Future[None], error: BaseException) -> None:
+    if done.done():
+        return
+    if isinstance(error, asyncio.CancelledError):
+        done.cancel()
+    else:
+        done.set_exception(error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +342,11 @@ class PgUnitOfWork:
         size = sum(len(w.args) for w in writes) + 5 * len(events)
         try:
             if guarded in ([], [0]) and size <= MAX_PARAMETERS:
-                await self._one_statement([*writes, *([_events_write(events)] if events else [])])
+                statement = [*writes, *([_events_write(events)] if events else [])]
+                if not guarded and self._conn is None:  # it read nothing: no connection of its own
+                    await self._pool.together.commit(statement)
+                else:
+                    await self._one_statement(statement)
             else:
                 chunks = range(0, len(events), _EVENTS_PER_STATEMENT)
                 await self._in_transaction(
