@@ -52,9 +52,7 @@ class SqlaOutboxFeed(SqlaLeases):
     async def unpublished(self, limit: int) -> list[OrderEvent]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(
-                sa.select(t.outbox.c.seq, t.outbox.c.payload)
-                .order_by(t.outbox.c.seq)
-                .limit(limit)
+                sa.select(t.outbox.c.seq, t.outbox.c.payload).order_by(t.outbox.c.seq).limit(limit)
             )
             return [event_from_dict(r.payload, seq=r.seq) for r in rows]
 

@@ -48,7 +48,7 @@ from adapters.sql.errors import unavailable
 from adapters.sql.jsontext import dumps, loads
 from adapters.sql.queries import run_query
 from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
-from core.domain.event_codec import event_to_dict
+from core.domain.event_codec import event_from_dict, event_to_dict
 from core.domain.events import OrderEvent
 from core.domain.model import Order
 from core.domain.query import OrderQuery
@@ -83,6 +83,8 @@ INSERT_RESULT = (
     "INSERT INTO processed_requests (key, result, created_at) SELECT $1::varchar, $2::jsonb, $3::timestamp"
 )
 SELECT_DOCUMENT = "SELECT document FROM orders WHERE id = $1"
+SELECT_UNPUBLISHED = "SELECT seq, payload FROM outbox ORDER BY seq LIMIT $1"
+DELETE_PUBLISHED = "DELETE FROM outbox WHERE seq = ANY($1::bigint[])"
 SELECT_RESULT = "SELECT result FROM processed_requests WHERE key = $1"
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 ORDERS_KEY = "orders_pkey"
@@ -144,6 +146,16 @@ class PgPool:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+
+async def unpublished(pool: PgPool, limit: int) -> list[OrderEvent]:
+    """The outbox feed's read for the relay (the same rows as ``SqlaOutboxFeed.unpublished``)."""
+    rows = await (await pool.get()).fetch(SELECT_UNPUBLISHED, limit)
+    return [event_from_dict(loads(payload), seq=seq) for seq, payload in rows]
+
+
+async def remove_published(pool: PgPool, seqs: Sequence[int]) -> None:
+    await (await pool.get()).execute(DELETE_PUBLISHED, list(seqs))
 
 
 class _Together:

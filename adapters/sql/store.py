@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql import pgwork
 from adapters.sql import tables as t
 from adapters.sql.engine import is_sqlite, make_engine, naive_utc, utcnow
 from adapters.sql.errors import INFRA, unavailable
@@ -188,6 +189,18 @@ class SqlaOrderStore(SqlaOutboxFeed, SqlaSubscriptions, SqlaDeliveryQueue):
         if self.native is not None:
             return PgUnitOfWork(self.native, self.engine)
         return SqlaUnitOfWork(self.engine)
+
+    # The relay's outbox feed runs on the asyncpg pool too, where there is one.
+
+    async def unpublished(self, limit: int) -> list[OrderEvent]:
+        if self.native is not None:
+            return await pgwork.unpublished(self.native, limit)
+        return await super().unpublished(limit)
+
+    async def remove_published(self, seqs: Sequence[int]) -> None:
+        if self.native is not None:
+            return await pgwork.remove_published(self.native, seqs)
+        return await super().remove_published(seqs)
 
     async def ping(self) -> bool:
         try:

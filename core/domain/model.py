@@ -57,17 +57,21 @@ class Priority(Enum):
 
     @classmethod
     def from_tmf(cls, value: str) -> Priority:
-        for p in cls:
-            if p.tmf == value:
-                return p
-        raise IllegalAttributeValue("priority", f"{value!r} is not one of '0'..'4'")
+        found = _BY_TMF.get(value) if isinstance(value, str) else None
+        if found is None:
+            raise IllegalAttributeValue("priority", f"{value!r} is not one of '0'..'4'")
+        return found
 
     @classmethod
     def from_ossj(cls, value: int) -> Priority:
-        for p in cls:
-            if p.ossj == value:
-                return p
-        raise IllegalAttributeValue("priority", f"{value!r} is not one of 1..5")
+        found = _BY_OSSJ.get(value) if type(value) is int else None
+        if found is None:
+            raise IllegalAttributeValue("priority", f"{value!r} is not one of 1..5")
+        return found
+
+
+_BY_TMF = {p.tmf: p for p in Priority}
+_BY_OSSJ = {p.ossj: p for p in Priority}
 
 
 class Role(StrEnum):

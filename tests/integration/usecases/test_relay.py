@@ -34,7 +34,9 @@ class RecordingPublisher:
 
     async def publish(self, events: Sequence[OrderEvent]) -> None:
         self.busy.set()
-        await asyncio.sleep(0.001)  # a real channel takes a while: writers and relays interleave
+        # a real channel takes a while: writers and relays interleave, and relay "a"
+        # is still at it when it is cancelled
+        await asyncio.sleep(0.01)
         self.log.extend((self.relay, event) for event in events)
 
 
