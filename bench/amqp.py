@@ -4,7 +4,7 @@ A load client keeps a fixed number of requests in flight (default 64): each
 worker publishes a persistent ``createOrderByValueRequest`` to a durable
 request queue and waits for its reply.  In the same run the same messages go
 to a raw aio-pika echo responder on the same broker (durable queue, persistent
-messages, manual acks, the same prefetch): the least any responder does, so
+messages, manual acks): the least any responder does, so
 the ratio to it is the price of the gateway -- XML parsing and validation,
 the core, PostgreSQL, the transactional reply, and the outbox relay
 publishing each OrderCreate event with confirms.  Client and responders run as
@@ -30,11 +30,13 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 
+from adapters.amqp import AmqpSettings
 from bench.cpu import CpuMeter, pids_named
 from bench.measure import Figures, Operation, Runner, machine_line, slice_sizes, table, verdict
 from bench.scratch import DEFAULT_PG_SERVER, asyncpg_dsn, scratch_postgres
 
 TARGET = 0.50
+GATEWAY = AmqpSettings(url="")  # the profile's defaults
 NS = "urn:ordergate:xml:om:v1"
 
 
@@ -45,8 +47,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=64, help="requests in flight (default 64)")
     p.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1/", help="the broker")
     p.add_argument("--pg-url", default=DEFAULT_PG_SERVER, help="PostgreSQL server to create the database on")
-    p.add_argument("--prefetch", type=int, default=32, help="responders' prefetch (gateway default 32)")
-    p.add_argument("--gateway-concurrency", type=int, default=16, help="gateway's concurrency (default 16)")
+    p.add_argument("--prefetch", type=int, default=32, help="echo responder's prefetch (default 32)")
+    p.add_argument(
+        "--gateway-prefetch",
+        type=int,
+        default=GATEWAY.prefetch,
+        help=f"gateway's prefetch (default {GATEWAY.prefetch}, as deployed)",
+    )
+    p.add_argument(
+        "--gateway-concurrency",
+        type=int,
+        default=GATEWAY.concurrency,
+        help=f"gateway's concurrency (default {GATEWAY.concurrency}, as deployed)",
+    )
     p.add_argument("--pool", type=int, default=20, help="gateway's database pool (default 20)")
     p.add_argument(
         "--processes",
@@ -61,6 +74,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             args.slices,
             args.concurrency,
             args.prefetch,
+            args.gateway_prefetch,
             args.gateway_concurrency,
             args.processes,
         )
@@ -212,16 +226,18 @@ async def run(args: argparse.Namespace) -> tuple[list[Figures], Requests, dict[s
     runner = Runner(args.orders, args.concurrency)
     echo = Figures("rabbitmq", "raw aio-pika echo", 0, 0.0)
     created = Figures("postgres", "createOrderByValue", 0, 0.0, baseline=echo)
-    common = ("--amqp-url", args.amqp_url, "--prefetch", str(args.prefetch))
+    common = ("--amqp-url", args.amqp_url)
+    echo_options = (*common, "--prefetch", str(args.prefetch), "--queue", ops.echoes)
     meters = {"echo": CpuMeter(), "gateway": CpuMeter()}
     try:
         async with scratch_postgres(args.pg_url, "amqp") as database:
             gateway = (
                 *common, "--queue", ops.requests, "--exchange", f"{tag}.events", "--database-url", database,
-                "--concurrency", str(args.gateway_concurrency), "--pool", str(args.pool),
+                "--prefetch", str(args.gateway_prefetch), "--concurrency", str(args.gateway_concurrency),
+                "--pool", str(args.pool),
             )  # fmt: skip
             for size in slice_sizes(args.orders, args.slices):
-                async with responders(args.processes, "echo", *common, "--queue", ops.echoes) as pids:
+                async with responders(args.processes, "echo", *echo_options) as pids:
                     await runner.warm(ops.echo, size)
                     await _measured(runner, echo, ops.echo, size, meters["echo"], pids)
                 async with responders(args.processes, "gateway", *gateway) as pids:
@@ -241,8 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     rows, ops, meters = asyncio.run(run(args))
     print(
-        f"ordergate bench amqp: concurrency {args.concurrency}, responders' prefetch {args.prefetch}, "
-        f"gateway concurrency {args.gateway_concurrency}, pool {args.pool}, "
+        f"ordergate bench amqp: concurrency {args.concurrency}, echo prefetch {args.prefetch}, "
+        f"gateway prefetch {args.gateway_prefetch} and concurrency {args.gateway_concurrency}, pool {args.pool}, "
         f"{args.processes} process{'es' if args.processes > 1 else ''} of each responder, {args.slices} slices in turns; "
         f"request {len(request_body(0))} bytes, gateway reply {ops.reply_bytes} bytes; {machine_line()}"
     )
