@@ -78,30 +78,39 @@ def iso(value: datetime | None) -> str | None:
 
 
 def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None and v != [] and v != {}}
+    """Without the absent entries: None, an empty list, an empty dict."""
+    return {k: v for k, v in d.items() if v is not None and (v or not isinstance(v, list | dict))}
 
 
 def item_to_dict(item: OrderItem) -> dict[str, Any]:
-    spec = item.entity.specification
-    entity = _drop_none(
-        {
-            "id": item.entity.id,
-            "specification": None if spec is None else _drop_none({"id": spec.id, "name": spec.name}),
-            "characteristics": dict(item.entity.characteristics),
-        }
-    )
-    return _drop_none(
-        {
-            "id": item.id,
-            "action": item.action.value,
-            "state": item.state.value,
-            "stateReason": item.state_reason,
-            "quantity": item.quantity,
-            "entity": entity,
-            "relationships": [{"type": r.type, "itemId": r.item_id} for r in item.relationships],
-            "pointOfNoReturn": item.point_of_no_return or None,
-        }
-    )
+    # Built entry by entry, absent ones left out (as _drop_none would): every order
+    # change writes this document, most of them several times.
+    ref = item.entity
+    entity: dict[str, Any] = {}
+    if ref.id is not None:
+        entity["id"] = ref.id
+    if (spec := ref.specification) is not None:
+        named = {k: v for k, v in (("id", spec.id), ("name", spec.name)) if v is not None}
+        if named:
+            entity["specification"] = named
+    if ref.characteristics:
+        entity["characteristics"] = dict(ref.characteristics)
+    doc: dict[str, Any] = {}
+    if item.id is not None:
+        doc["id"] = item.id
+    doc["action"] = item.action.value
+    doc["state"] = item.state.value
+    if item.state_reason is not None:
+        doc["stateReason"] = item.state_reason
+    if item.quantity is not None:
+        doc["quantity"] = item.quantity
+    if entity:
+        doc["entity"] = entity
+    if item.relationships:
+        doc["relationships"] = [{"type": r.type, "itemId": r.item_id} for r in item.relationships]
+    if item.point_of_no_return:
+        doc["pointOfNoReturn"] = item.point_of_no_return
+    return doc
 
 
 def history_to_dict(h: HistoryEntry) -> dict[str, Any]:
@@ -119,31 +128,38 @@ def history_to_dict(h: HistoryEntry) -> dict[str, Any]:
 
 
 def order_to_dict(order: Order, *, with_history: bool = True) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "id": order.id,
-        "kind": order.kind.value,
-        "clientId": order.client_id,
-        "orderType": order.order_type,
-        "state": order.state.value,
-        "version": order.version,
-        "priority": order.priority.name.lower() if order.priority else None,
-        "items": [item_to_dict(i) for i in order.items],
-        "notes": [_drop_none({"text": n.text, "author": n.author, "date": iso(n.date)}) for n in order.notes],
-        "relatedParties": [
+    doc: dict[str, Any] = {}  # entry by entry, absent ones left out, as in item_to_dict
+    for key, value in (("id", order.id), ("kind", order.kind.value), ("clientId", order.client_id)):
+        if value is not None:
+            doc[key] = value
+    if order.order_type is not None:
+        doc["orderType"] = order.order_type
+    doc["state"] = order.state.value
+    if order.version is not None:
+        doc["version"] = order.version
+    if order.priority:
+        doc["priority"] = order.priority.name.lower()
+    if order.items:
+        doc["items"] = [item_to_dict(i) for i in order.items]
+    if order.notes:
+        doc["notes"] = [_drop_none({"text": n.text, "author": n.author, "date": iso(n.date)}) for n in order.notes]
+    if order.related_parties:
+        doc["relatedParties"] = [
             _drop_none({"id": p.id, "role": p.role, "name": p.name}) for p in order.related_parties
-        ],
-        "relationships": [{"type": r.type, "orderId": r.order_id} for r in order.relationships],
-        "stateBeforeCancellation": order.state_before_cancellation.value
-        if order.state_before_cancellation
-        else None,
-    }
+        ]
+    if order.relationships:
+        doc["relationships"] = [{"type": r.type, "orderId": r.order_id} for r in order.relationships]
+    if order.state_before_cancellation:
+        doc["stateBeforeCancellation"] = order.state_before_cancellation.value
     for key, attr in _DATE_ATTR.items():
-        doc[key] = iso(getattr(order, attr))
+        if (date := getattr(order, attr)) is not None:
+            doc[key] = iso(date)
     for key, attr in _TEXT_ATTR.items():
-        doc[key] = getattr(order, attr)
-    if with_history:
+        if (text := getattr(order, attr)) is not None:
+            doc[key] = text
+    if with_history and order.history:
         doc["history"] = [history_to_dict(h) for h in order.history]
-    return _drop_none(doc)
+    return doc
 
 
 # ---------------------------------------------------------------- from dict
