@@ -32,8 +32,8 @@ class GatewaySettings:
     auto_start: bool = False
     # optional operations switched off: "kind:operation" or "operation" entries, comma-separated
     switched_off: str = ""
-    amqp_prefetch: int = 32
-    amqp_concurrency: int = 16
+    amqp_prefetch: int = 64
+    amqp_concurrency: int = 32
     # gateway processes on this host (one per core is the usual choice); above 1, serve supervises
     workers: int = 1
     extra: dict[str, str] = field(default_factory=dict)
