@@ -187,8 +187,7 @@ class AmqpRequestListener:
 
     async def _work_off(self, message: AbstractIncomingMessage) -> None:
         try:
-            async with self._slots:
-                await self._handle(message)
+            await self._handle(message)
         except Exception:  # never let one message take the consumer down
             log.exception("request %s could not be handled; the broker will redeliver it", message.message_id)
 
@@ -199,7 +198,10 @@ class AmqpRequestListener:
         if _gone(message):
             return  # its channel closed while it waited: the broker has handed it out again
         try:
-            reply = await self._dispatcher.answer(request)
+            # The concurrency bounds requests being executed; settling one (the broker's
+            # round trip for its transaction) leaves its slot to the next.
+            async with self._slots:
+                reply = await self._dispatcher.answer(request)
         except Unavailable as error:
             self._backoff.failed()
             await self._backoff.pause()

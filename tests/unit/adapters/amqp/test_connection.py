@@ -44,10 +44,12 @@ async def test_drain_and_close_send_what_is_held_first():
     writer = CoalescingWriter(inner)  # type: ignore[arg-type]
     writer.write(b"a")
     await writer.drain()
-    assert inner.sends == [b"a"] and inner.drained == 1
+    assert inner.sends == [b"a"]
+    assert inner.drained == 1
     writer.write(b"b")
     writer.close()
-    assert inner.sends == [b"a", b"b"] and inner.closed
+    assert inner.sends == [b"a", b"b"]
+    assert inner.closed
     await asyncio.sleep(0)  # the turn's own flush finds nothing left
     assert inner.sends == [b"a", b"b"]
     assert writer.is_closing()  # everything else is the stream writer's own
