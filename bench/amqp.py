@@ -62,6 +62,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--pool", type=int, default=20, help="gateway's database pool (default 20)")
     p.add_argument(
+        "--without-relay",
+        action="store_true",
+        help="diagnosis: the gateway runs no outbox relay (its events stay in the outbox), "
+        "to show what publishing them costs; no verdict on the target",
+    )
+    p.add_argument(
         "--processes",
         type=int,
         default=1,
@@ -234,7 +240,7 @@ async def run(args: argparse.Namespace) -> tuple[list[Figures], Requests, dict[s
             gateway = (
                 *common, "--queue", ops.requests, "--exchange", f"{tag}.events", "--database-url", database,
                 "--prefetch", str(args.gateway_prefetch), "--concurrency", str(args.gateway_concurrency),
-                "--pool", str(args.pool),
+                "--pool", str(args.pool), *(["--without-relay"] if args.without_relay else []),
             )  # fmt: skip
             for size in slice_sizes(args.orders, args.slices):
                 async with responders(args.processes, "echo", *echo_options) as pids:
@@ -263,7 +269,13 @@ def main(argv: list[str] | None = None) -> int:
         f"request {len(request_body(0))} bytes, gateway reply {ops.reply_bytes} bytes; {machine_line()}"
     )
     print(table(rows))
-    print(verdict(rows[1], TARGET, "gateway createOrderByValue"))
+    if args.without_relay:
+        ratio = rows[1].ratio or 0.0
+        print(
+            f"gateway createOrderByValue without its outbox relay: {ratio:.0%} of the raw baseline (diagnosis only)"
+        )
+    else:
+        print(verdict(rows[1], TARGET, "gateway createOrderByValue"))
     print("CPU per request, ms (from /proc, on this host):")
     for (name, meter), figures in zip(meters.items(), rows, strict=True):
         shares = ", ".join(

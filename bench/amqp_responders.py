@@ -44,7 +44,8 @@ async def serve_gateway(args: argparse.Namespace) -> None:
         async with running(profile):
             await profile.started()
             relay = OutboxRelay(store, [profile.publisher])
-            relaying = asyncio.create_task(relay.run_forever())
+            # --without-relay (a diagnosis): the events stay in the outbox
+            relaying = asyncio.create_task(relay.run_forever() if args.relay else asyncio.Event().wait())
             print("ready", flush=True)
             await _until_stdin_closes()
             relaying.cancel()
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prefetch", type=int, default=32)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--pool", type=int, default=20)
+    p.add_argument("--without-relay", dest="relay", action="store_false")
     args = p.parse_args(argv)
     asyncio.run(serve_gateway(args) if args.role == "gateway" else serve_echo(args))
     return 0

@@ -35,3 +35,12 @@ def test_the_benchmark_measures_the_gateway_beside_the_echo_responder(amqp_url, 
     assert "2 processes of each responder" in out
     assert "CPU per request" in out
     assert "  gateway: responder " in out
+
+
+def test_the_diagnosis_without_the_relay_says_so_and_gives_no_verdict(amqp_url, capsys):
+    argv = ["--orders", "10", "--concurrency", "2", "--slices", "1", "--without-relay"]
+    assert bench_amqp.main([*argv, "--pg-url", PG_SERVER, "--amqp-url", amqp_url]) == 0
+    out = capsys.readouterr().out
+    assert "without its outbox relay" in out
+    assert "diagnosis only" in out
+    assert "target 50%" not in out
