@@ -122,6 +122,28 @@ async def _own_queue(channel: aio_pika.abc.AbstractChannel, durable: bool) -> ai
     return await channel.declare_queue(exclusive=True)
 
 
+class _Deliveries:
+    """In durable mode a consumer acknowledges each message after noting it, so one in flight
+    when the connection drops comes again instead of being lost (an automatic ack would lose
+    it), and a redelivered copy of one already noted is dropped."""
+
+    def __init__(self, durable: bool) -> None:
+        self._durable = durable
+        self._seen: set[str] = set()
+
+    @property
+    def no_ack(self) -> bool:
+        return not self._durable
+
+    def fresh(self, message: AbstractIncomingMessage) -> bool:
+        return not (self._durable and message.redelivered and message.message_id in self._seen)
+
+    async def noted(self, message: AbstractIncomingMessage) -> None:
+        if self._durable:
+            self._seen.add(message.message_id or "")
+            await message.ack()
+
+
 class Requester:
     """Sends requests to ``ordergate.requests`` and collects the replies by correlation id."""
 
@@ -133,12 +155,13 @@ class Requester:
         self.replies: dict[str, list[Received]] = defaultdict(list)
         self.invalid: list[str] = []
         self._arrived = asyncio.Condition()
+        self._deliveries = _Deliveries(durable)
 
     async def open(self) -> Requester:
         self._connection = await (aio_pika.connect_robust if self._durable else aio_pika.connect)(self._url)
         self.channel = await self._connection.channel()
         self.reply_queue = await _own_queue(self.channel, self._durable)
-        await self.reply_queue.consume(self._on_reply, no_ack=True)
+        await self.reply_queue.consume(self._on_reply, no_ack=self._deliveries.no_ack)
         return self
 
     async def close(self) -> None:
@@ -147,14 +170,16 @@ class Requester:
         await self._connection.close()
 
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
-        try:
-            reply = received(message, self._schema)
-        except Exception as error:
-            self.invalid.append(f"{message.correlation_id}: {error}")
-            return
-        async with self._arrived:
-            self.replies[message.correlation_id or ""].append(reply)
-            self._arrived.notify_all()
+        if self._deliveries.fresh(message):
+            try:
+                reply = received(message, self._schema)
+            except Exception as error:
+                self.invalid.append(f"{message.correlation_id}: {error}")
+            else:
+                async with self._arrived:
+                    self.replies[message.correlation_id or ""].append(reply)
+                    self._arrived.notify_all()
+        await self._deliveries.noted(message)
 
     async def send(
         self,
@@ -236,6 +261,7 @@ class EventWatcher:
         self.events: list[Received] = []
         self.invalid: list[str] = []
         self._arrived = asyncio.Condition()
+        self._deliveries = _Deliveries(durable)
 
     async def open(self) -> EventWatcher:
         self._connection = await (aio_pika.connect_robust if self._durable else aio_pika.connect)(self._url)
@@ -243,7 +269,7 @@ class EventWatcher:
         exchange = await channel.declare_exchange(EVENTS, aio_pika.ExchangeType.TOPIC, durable=True)
         self._queue = await _own_queue(channel, self._durable)
         await self._queue.bind(exchange, "#")
-        await self._queue.consume(self._on_event, no_ack=True)
+        await self._queue.consume(self._on_event, no_ack=self._deliveries.no_ack)
         return self
 
     async def close(self) -> None:
@@ -252,14 +278,16 @@ class EventWatcher:
         await self._connection.close()
 
     async def _on_event(self, message: AbstractIncomingMessage) -> None:
-        try:
-            event = received(message, self._schema)
-        except Exception as error:
-            self.invalid.append(f"{message.routing_key}: {error}")
-            return
-        async with self._arrived:
-            self.events.append(event)
-            self._arrived.notify_all()
+        if self._deliveries.fresh(message):
+            try:
+                event = received(message, self._schema)
+            except Exception as error:
+                self.invalid.append(f"{message.routing_key}: {error}")
+            else:
+                async with self._arrived:
+                    self.events.append(event)
+                    self._arrived.notify_all()
+        await self._deliveries.noted(message)
 
     def of(self, order_id: str) -> list[Received]:
         return [e for e in self.events if e.text("om:key/om:primaryKey") == order_id]

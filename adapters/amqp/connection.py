@@ -16,9 +16,10 @@ from adapters.amqp.config import AmqpSettings
 # The client library bounds a connection's queue of outgoing frames (ten by
 # default) and makes a publisher that finds it full wait for room while holding
 # its channel's lock: a batch of events in flight at once then leaves one frame
-# per turn of the event loop, each a send of its own.  What the gateway puts in
-# flight is bounded already (a relay batch, the deliveries of one prefetch).
-Connection.FRAME_BUFFER_SIZE = 0
+# per turn of the event loop, each a send of its own.  Room for what the gateway
+# puts in flight at once (a relay batch of 100 events; a settlement of up to a
+# prefetch of replies and acks), and still a bound.
+Connection.FRAME_BUFFER_SIZE = 1024
 
 
 class CoalescingWriter:
@@ -35,11 +36,13 @@ class CoalescingWriter:
     def __init__(self, writer: asyncio.StreamWriter) -> None:
         self._writer = writer
         self._held: list[bytes] = []
+        self._failed: BaseException | None = None
         self._loop = asyncio.get_running_loop()
 
     def write(self, data: bytes) -> None:
+        self._raise_failure()
         if not self._held:
-            self._loop.call_soon(self.flush)
+            self._loop.call_soon(self._flush_later)
         self._held.append(data)
 
     def flush(self) -> None:
@@ -49,7 +52,18 @@ class CoalescingWriter:
         if not self._writer.is_closing():
             self._writer.write(held[0] if len(held) == 1 else b"".join(held))
 
+    def _flush_later(self) -> None:
+        try:
+            self.flush()
+        except Exception as error:  # the writer's next write or drain raises it, as a write would have
+            self._failed = error
+
+    def _raise_failure(self) -> None:
+        if self._failed is not None:
+            raise self._failed
+
     async def drain(self) -> None:
+        self._raise_failure()
         self.flush()
         await self._writer.drain()
 

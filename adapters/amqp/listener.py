@@ -194,13 +194,13 @@ class AmqpRequestListener:
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         received = time.time()
         request = _request(message)
-        await self._backoff.pause()
-        if _gone(message):
-            return  # its channel closed while it waited: the broker has handed it out again
         try:
             # The concurrency bounds requests being executed; settling one (the broker's
             # round trip for its transaction) leaves its slot to the next.
             async with self._slots:
+                await self._backoff.pause()  # one that began while it waited for its slot
+                if _gone(message):
+                    return  # its channel closed while it waited: the broker hands it out again
                 reply = await self._dispatcher.answer(request)
         except Unavailable as error:
             self._backoff.failed()

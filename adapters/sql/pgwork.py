@@ -137,7 +137,12 @@ class PgPool:
             if self._pool is None:
                 # No connection up front: each is opened when first needed and kept.
                 self._pool = await asyncpg.create_pool(
-                    self.dsn, min_size=0, max_size=self.size, reset=_keep_session
+                    self.dsn,
+                    min_size=0,
+                    max_size=self.size,
+                    reset=_keep_session,
+                    # sixteen creates in one statement run past asyncpg's default (15 KiB)
+                    max_cacheable_statement_size=64 * 1024,
                 )
         return self._pool
 
@@ -165,11 +170,14 @@ TOGETHER_MOST = 16
 
 class _Together:
     """Sends the unguarded writes of the units of work that commit in one turn of the loop as
-    one statement; each caller learns its own outcome (as if it had sent its writes alone)."""
+    one statement; each caller learns its own outcome (as if it had sent its writes alone).
+
+    A caller cancelled before its writes went out has them dropped, as a cancelled
+    ``fetchrow`` would never have sent them."""
 
     def __init__(self, pool: PgPool) -> None:
         self._pool = pool
-        self._waiting: list[tuple[list[_Write], asyncio.Future[None]]] = []
+        self._waiting: list[_Unit] = []
         self._flushes: set[asyncio.Task[None]] = set()
 
     async def commit(self, writes: list[_Write]) -> None:
@@ -177,7 +185,7 @@ class _Together:
         done: asyncio.Future[None] = loop.create_future()
         if not self._waiting:
             loop.call_soon(self._start)  # once every unit of this turn has joined
-        self._waiting.append((writes, done))
+        self._waiting.append(_Unit(writes, done))
         await done
 
     def _start(self) -> None:
@@ -186,45 +194,69 @@ class _Together:
         self._flushes.add(flush)
         flush.add_done_callback(self._flushes.discard)
 
-    async def _flush(self, batch: list[tuple[list[_Write], asyncio.Future[None]]]) -> None:
+    async def _flush(self, batch: list[_Unit]) -> None:
+        # Units of one shape side by side: the statements of a mixed turn repeat, and
+        # both the statement cache here and asyncpg's prepared statements are reused.
+        batch.sort(key=lambda u: u.shape)
         try:
             pool = await self._pool.get()
             async with pool.acquire() as conn:
-                chunk: list[tuple[list[_Write], asyncio.Future[None]]] = []
+                chunk: list[_Unit] = []
                 size = 0
                 for unit in batch:
-                    n = sum(len(w.args) for w in unit[0])
+                    n = unit.size
                     if chunk and (size + n > MAX_PARAMETERS or len(chunk) == TOGETHER_MOST):
                         await self._send(conn, chunk)
                         chunk, size = [], 0
                     chunk.append(unit)
                     size += n
                 await self._send(conn, chunk)
-        except BaseException as error:
-            for _, done in batch:
-                _fail(done, error)
+        except BaseException as error:  # no connection, or it was lost: nobody's writes are known
+            for unit in batch:
+                _fail(unit.done, error)
             if not isinstance(error, Exception):
                 raise
 
-    async def _send(self, conn: Any, chunk: list[tuple[list[_Write], asyncio.Future[None]]]) -> None:
+    async def _send(self, conn: Any, chunk: list[_Unit]) -> None:
+        chunk = [u for u in chunk if not u.done.done()]  # their callers gave up: nothing sent
         if len(chunk) > 1:
             try:
-                await conn.fetchrow(*_spread(one_statement([w for writes, _ in chunk for w in writes])))
-            except asyncpg.PostgresError:
-                pass  # one of them is refused, and took the rest with it: each alone, below
+                await conn.fetchrow(*_spread(one_statement([w for u in chunk for w in u.writes])))
+            except Exception:
+                if conn.is_closed():
+                    raise
+                # one of them is refused, and took the rest with it: each alone, below
             else:
-                for _, done in chunk:
-                    if not done.done():
-                        done.set_result(None)
+                for unit in chunk:
+                    if not unit.done.done():
+                        unit.done.set_result(None)
                 return
-        for writes, done in chunk:
+        for unit in chunk:
+            if unit.done.done():
+                continue
             try:
-                await conn.fetchrow(*_spread(one_statement(writes)))
-            except asyncpg.PostgresError as error:
-                _fail(done, error)
+                await conn.fetchrow(*_spread(one_statement(unit.writes)))
+            except Exception as error:
+                if conn.is_closed():
+                    raise
+                _fail(unit.done, error)  # its own refusal
             else:
-                if not done.done():
-                    done.set_result(None)
+                if not unit.done.done():
+                    unit.done.set_result(None)
+
+
+@dataclass(slots=True)
+class _Unit:
+    writes: list[_Write]
+    done: asyncio.Future[None]
+
+    @property
+    def size(self) -> int:
+        return sum(len(w.args) for w in self.writes)
+
+    @property
+    def shape(self) -> tuple[tuple[str, int], ...]:
+        return tuple((w.sql, len(w.args)) for w in self.writes)
 
 
 def _spread(statement: tuple[str, list[Any]]) -> list[Any]:

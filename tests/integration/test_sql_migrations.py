@@ -38,7 +38,14 @@ async def test_upgrade_keeps_the_events_still_owed_and_outbox_positions_are_neve
     )
     try:
         async with engine.begin() as conn:
-            await conn.execute(insert, [{"e": "sent", "p": "2026-01-01"}, {"e": "owed", "p": None}])
+            await conn.execute(
+                insert,
+                [
+                    {"e": "sent", "p": "2026-01-01"},
+                    {"e": "owed", "p": None},
+                    {"e": "last", "p": "2026-01-01"},
+                ],
+            )
         await engine.dispose()
         migrate(url)
         async with engine.begin() as conn:
@@ -47,9 +54,13 @@ async def test_upgrade_keeps_the_events_still_owed_and_outbox_positions_are_neve
             await conn.execute(t.outbox.delete())  # as the relay does once it is published
             await conn.execute(
                 t.outbox.insert().values(
-                    event_id="next", order_id="o-1", event_type="OrderCreate", payload={}, created_at=sa.func.now()
+                    event_id="next",
+                    order_id="o-1",
+                    event_type="OrderCreate",
+                    payload={},
+                    created_at=sa.func.now(),
                 )
             )
-            assert (await conn.execute(sa.select(t.outbox.c.seq))).scalar_one() == 3
+            assert (await conn.execute(sa.select(t.outbox.c.seq))).scalar_one() == 4  # 3 was the last's
     finally:
         await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from adapters.sql import SqlaOrderStore
 from adapters.sql import tables as t
 from core.domain.errors import DuplicateKey
-from core.domain.model import Caller, Kind, Role
+from core.domain.model import Caller, Kind, Order, Role
 from core.domain.states import State
 from core.usecases import OrderManagement
 
@@ -114,5 +115,66 @@ async def test_an_atomic_bulk_create_larger_than_one_statement_can_carry(pg_url)
             ).scalar_one()
         assert rows == [o.id for o in created]  # one OrderCreate each, in input order
         assert stored == 2000  # the refused bulk left nothing behind
+    finally:
+        await store.close()
+
+
+async def _external_ids(store: SqlaOrderStore, prefix: str) -> list[str]:
+    async with store.engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(t.orders.c.external_id).where(t.orders.c.external_id.like(f"{prefix}%"))
+        )
+        return sorted(rows.scalars())
+
+
+@pytest.mark.postgres
+async def test_creates_committed_together_each_get_their_own_outcome(pg_url):
+    """Creates that reach commit in one turn go as one statement; one refused (its id is
+    taken) fails alone, and every other one is written, with its event."""
+    store = SqlaOrderStore(pg_url, pool_size=2)
+    om = OrderManagement(store)
+    acme = Caller("acme")
+    try:
+        await om.create_order(acme, Kind.SERVICE, {**VALUE, "id": "together-taken"})
+        values = [{**VALUE, "externalId": f"together-{n}"} for n in range(20)]
+        values[7] = {**values[7], "id": "together-taken"}
+        outcomes = await asyncio.gather(
+            *(om.create_order(acme, Kind.SERVICE, v) for v in values), return_exceptions=True
+        )
+        assert isinstance(outcomes[7], DuplicateKey)
+        assert outcomes[7].key == "together-taken"
+        assert all(not isinstance(o, BaseException) for n, o in enumerate(outcomes) if n != 7)
+        written = await _external_ids(store, "together-")
+        assert written == sorted(f"together-{n}" for n in range(20) if n != 7)
+        async with store.engine.connect() as conn:
+            events = (
+                await conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(t.outbox)
+                    .where(t.outbox.c.order_id.in_([o.id for o in outcomes if isinstance(o, Order)]))
+                )
+            ).scalar_one()
+        assert events == 19
+    finally:
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_a_create_cancelled_while_waiting_for_its_turn_writes_nothing(pg_url):
+    store = SqlaOrderStore(pg_url, pool_size=2)
+    om = OrderManagement(store)
+    try:
+        kept = asyncio.create_task(
+            om.create_order(Caller("acme"), Kind.SERVICE, {**VALUE, "externalId": "turn-kept"})
+        )
+        dropped = asyncio.create_task(
+            om.create_order(Caller("acme"), Kind.SERVICE, {**VALUE, "externalId": "turn-dropped"})
+        )
+        await asyncio.sleep(0)  # both drafted and waiting for the statement of this turn
+        dropped.cancel()
+        await kept
+        with pytest.raises(asyncio.CancelledError):
+            await dropped
+        assert await _external_ids(store, "turn-") == ["turn-kept"]
     finally:
         await store.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from adapters.amqp.connection import CoalescingWriter
 
 
@@ -53,3 +55,17 @@ async def test_drain_and_close_send_what_is_held_first():
     await asyncio.sleep(0)  # the turn's own flush finds nothing left
     assert inner.sends == [b"a", b"b"]
     assert writer.is_closing()  # everything else is the stream writer's own
+
+
+async def test_a_send_that_failed_after_the_turn_fails_the_next_write_and_drain():
+    class Broken(RecordingWriter):
+        def write(self, data: bytes) -> None:
+            raise ConnectionResetError("gone")
+
+    writer = CoalescingWriter(Broken())  # type: ignore[arg-type]
+    writer.write(b"frame")
+    await asyncio.sleep(0)
+    with pytest.raises(ConnectionResetError):
+        await writer.drain()
+    with pytest.raises(ConnectionResetError):
+        writer.write(b"next")
