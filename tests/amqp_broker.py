@@ -127,9 +127,12 @@ class _Deliveries:
     when the connection drops comes again instead of being lost (an automatic ack would lose
     it), and a redelivered copy of one already noted is dropped."""
 
-    def __init__(self, durable: bool) -> None:
+    def __init__(
+        self, durable: bool, schema: xmlschema.XMLSchema, invalid: list[str], arrived: asyncio.Condition
+    ) -> None:
         self._durable = durable
         self._seen: set[str] = set()
+        self._schema, self._invalid, self._arrived = schema, invalid, arrived
 
     @property
     def no_ack(self) -> bool:
@@ -143,6 +146,21 @@ class _Deliveries:
             self._seen.add(message.message_id or "")
             await message.ack()
 
+    async def take(
+        self, message: AbstractIncomingMessage, label: str | None, keep: Callable[[Received], None]
+    ) -> None:
+        """Validate the message and ``keep`` it (waking the waiters), or note it as invalid."""
+        if self.fresh(message):
+            try:
+                item = received(message, self._schema)
+            except Exception as error:
+                self._invalid.append(f"{label}: {error}")
+            else:
+                async with self._arrived:
+                    keep(item)
+                    self._arrived.notify_all()
+        await self.noted(message)
+
 
 class Requester:
     """Sends requests to ``ordergate.requests`` and collects the replies by correlation id."""
@@ -155,7 +173,7 @@ class Requester:
         self.replies: dict[str, list[Received]] = defaultdict(list)
         self.invalid: list[str] = []
         self._arrived = asyncio.Condition()
-        self._deliveries = _Deliveries(durable)
+        self._deliveries = _Deliveries(durable, schema, self.invalid, self._arrived)
 
     async def open(self) -> Requester:
         self._connection = await (aio_pika.connect_robust if self._durable else aio_pika.connect)(self._url)
@@ -170,16 +188,8 @@ class Requester:
         await self._connection.close()
 
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
-        if self._deliveries.fresh(message):
-            try:
-                reply = received(message, self._schema)
-            except Exception as error:
-                self.invalid.append(f"{message.correlation_id}: {error}")
-            else:
-                async with self._arrived:
-                    self.replies[message.correlation_id or ""].append(reply)
-                    self._arrived.notify_all()
-        await self._deliveries.noted(message)
+        keep = self.replies[message.correlation_id or ""].append
+        await self._deliveries.take(message, message.correlation_id, keep)
 
     async def send(
         self,
@@ -261,7 +271,7 @@ class EventWatcher:
         self.events: list[Received] = []
         self.invalid: list[str] = []
         self._arrived = asyncio.Condition()
-        self._deliveries = _Deliveries(durable)
+        self._deliveries = _Deliveries(durable, schema, self.invalid, self._arrived)
 
     async def open(self) -> EventWatcher:
         self._connection = await (aio_pika.connect_robust if self._durable else aio_pika.connect)(self._url)
@@ -278,16 +288,7 @@ class EventWatcher:
         await self._connection.close()
 
     async def _on_event(self, message: AbstractIncomingMessage) -> None:
-        if self._deliveries.fresh(message):
-            try:
-                event = received(message, self._schema)
-            except Exception as error:
-                self.invalid.append(f"{message.routing_key}: {error}")
-            else:
-                async with self._arrived:
-                    self.events.append(event)
-                    self._arrived.notify_all()
-        await self._deliveries.noted(message)
+        await self._deliveries.take(message, message.routing_key, self.events.append)
 
     def of(self, order_id: str) -> list[Received]:
         return [e for e in self.events if e.text("om:key/om:primaryKey") == order_id]
