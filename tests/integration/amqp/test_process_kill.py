@@ -42,6 +42,19 @@ def gateway_env(database_url: str, amqp_url: str, port: int, **settings: str) ->
     }
 
 
+async def fresh_gateway(
+    sql_store: SqlaOrderStore, amqp_url: str, tmp_path: Path, **settings: str
+) -> tuple[dict[str, str], str, Path]:
+    """An empty broker, and the environment, URL and log file of a gateway still to ``serve``."""
+    await reset_broker(amqp_url)
+    port = free_port()
+    return (
+        gateway_env(sql_store.url, amqp_url, port, **settings),
+        f"http://127.0.0.1:{port}",
+        tmp_path / "gateway.log",
+    )
+
+
 def serve(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -70,11 +83,7 @@ async def stop(process: subprocess.Popen[bytes]) -> None:
 async def test_a_gateway_killed_mid_stream_answers_every_request_once_after_restart(
     sql_store, amqp_url, tmp_path
 ):
-    await reset_broker(amqp_url)
-    port = free_port()
-    env = gateway_env(sql_store.url, amqp_url, port, ORDERGATE_AMQP_CONCURRENCY="8")
-    http_url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "gateway.log"
+    env, http_url, log = await fresh_gateway(sql_store, amqp_url, tmp_path, ORDERGATE_AMQP_CONCURRENCY="8")
     processes = [serve(env, log)]
     requester = None
     try:

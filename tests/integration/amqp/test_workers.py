@@ -15,9 +15,9 @@ from adapters.identity import LOCAL_ADMIN
 from adapters.sql.migrate import MIGRATIONS as MIGRATIONS_DIR
 from core.domain.query import OrderQuery
 from core.usecases import OrderManagement
-from tests.amqp_broker import Requester, reset_broker, send_all
+from tests.amqp_broker import Requester, send_all
 from tests.amqp_gateway import served_schema, wait_ready
-from tests.integration.amqp.test_process_kill import forget_leases, free_port, gateway_env, serve, stop
+from tests.integration.amqp.test_process_kill import forget_leases, free_port, fresh_gateway, serve, stop
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
 
@@ -56,11 +56,7 @@ async def answer_all(requester: Requester, count: int) -> list[str]:
 async def test_two_workers_share_the_queue_and_the_port_and_a_dead_one_is_replaced(
     sql_store, amqp_url, tmp_path
 ):
-    await reset_broker(amqp_url)
-    port = free_port()
-    env = gateway_env(sql_store.url, amqp_url, port, ORDERGATE_WORKERS="2")
-    http_url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "gateway.log"
+    env, http_url, log = await fresh_gateway(sql_store, amqp_url, tmp_path, ORDERGATE_WORKERS="2")
     supervisor = serve(env, log)
     requester = None
     try:
