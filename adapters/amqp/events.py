@@ -2,7 +2,7 @@
 
 ``publish`` puts a whole batch of events in flight on the confirming channel
 and returns only once the broker confirmed every one (publisher confirms), so
-the relay marks events sent only then; anything else raises and the relay
+the relay lets them leave the outbox only then; anything else raises and the relay
 publishes the batch again later.  One channel keeps them in order.  Consumers
 dedupe on the message id, which is the event id.
 """

@@ -221,28 +221,26 @@ class _Together:
         chunk = [u for u in chunk if not u.done.done()]  # their callers gave up: nothing sent
         if len(chunk) > 1:
             try:
-                await conn.fetchrow(*_spread(one_statement([w for u in chunk for w in u.writes])))
+                await _send_one(conn, [w for u in chunk for w in u.writes])
             except Exception:
                 if conn.is_closed():
                     raise
                 # one of them is refused, and took the rest with it: each alone, below
             else:
                 for unit in chunk:
-                    if not unit.done.done():
-                        unit.done.set_result(None)
+                    _succeed(unit.done)
                 return
         for unit in chunk:
             if unit.done.done():
                 continue
             try:
-                await conn.fetchrow(*_spread(one_statement(unit.writes)))
+                await _send_one(conn, unit.writes)
             except Exception as error:
                 if conn.is_closed():
                     raise
                 _fail(unit.done, error)  # its own refusal
             else:
-                if not unit.done.done():
-                    unit.done.set_result(None)
+                _succeed(unit.done)
 
 
 @dataclass(slots=True)
@@ -259,9 +257,15 @@ class _Unit:
         return tuple((w.sql, len(w.args)) for w in self.writes)
 
 
-def _spread(statement: tuple[str, list[Any]]) -> list[Any]:
-    sql, args = statement
-    return [sql, *args]
+async def _send_one(conn: Any, writes: Sequence[_Write]) -> Any:
+    """The writes as one statement on ``conn``; its row (the guards' counts)."""
+    sql, args = one_statement(writes)
+    return await conn.fetchrow(sql, *args)
+
+
+def _succeed(done: asyncio.Future[None]) -> None:
+    if not done.done():
+        done.set_result(None)
 
 
 def _fail(done: asyncio.Future[None], error: BaseException) -> None:
@@ -415,8 +419,7 @@ class PgUnitOfWork:
             raise
 
     async def _one_statement(self, writes: Sequence[_Write]) -> None:
-        sql, args = one_statement(writes)
-        counts = await (await self._connection()).fetchrow(sql, *args)
+        counts = await _send_one(await self._connection(), writes)
         for count, w in zip(counts, [w for w in writes if w.conflict is not None], strict=False):
             if count != 1:
                 raise ResyncRequired(w.conflict or "")
