@@ -11,11 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from adapters.sql import tables as t
+from core.document.render import order_to_dict
 from core.domain.event_codec import event_from_dict
 from core.domain.events import OrderEvent
 from core.domain.model import Caller, Role
 from core.domain.query import OrderQuery
-from core.domain.snapshot import order_to_dict
 
 ALICE = Caller("alice")
 BOB = Caller("bob")

@@ -15,11 +15,12 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any, Self
 
+from core.document.parse import order_from_dict
+from core.document.render import order_to_dict
 from core.domain.errors import DuplicateKey, ResyncRequired
 from core.domain.events import OrderEvent
 from core.domain.model import Order
 from core.domain.query import OrderQuery, matches, select, sort_documents
-from core.domain.snapshot import order_from_dict, order_to_dict
 from core.ports import AlreadyRecorded, QueryPage
 
 

@@ -36,10 +36,11 @@ from adapters.rest.filters import paging_value
 from adapters.rest.resources import base_url, only_parameters
 from adapters.rest.settings import RestSettings
 from adapters.rest.vocabulary import META, TmfKind
+from core.document.parse import parse_date
+from core.document.render import iso
 from core.domain.errors import IllegalArgument, IllegalAttributeValue, ObjectNotFound
 from core.domain.model import Caller, HistoryEntry, Kind, Order
 from core.domain.query import OrderQuery, SortKey
-from core.domain.snapshot import iso, parse_date
 from core.domain.states import State
 from core.usecases import OrderManagement
 

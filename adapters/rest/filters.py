@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl
 
 from adapters.rest.parsing import priority_from_tmf
 from adapters.rest.vocabulary import TmfKind
+from core.document.fields import DATE_FIELDS
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
 from core.domain.query import Criterion, Op, OrderQuery, SortKey
-from core.domain.snapshot import DATE_FIELDS
 
 LIST_PARAMETERS = frozenset({"fields", "offset", "limit", "sort"})
 _OPS = {op.value: op for op in Op}

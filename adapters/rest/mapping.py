@@ -1,6 +1,6 @@
 """Canonical order document -> TMF JSON, per order kind.
 
-The canonical document (``core.domain.snapshot``) is the only input: the REST
+The canonical document (``core.document``) is the only input: the REST
 profile never looks at domain objects.  Every rendered order carries ``id``,
 ``href``, ``@type`` (the order type) and ``@baseType`` (the kind's TMF type).
 Attributes the TMF files lack but the gateway has (``stateReason``,
@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.rest.vocabulary import TmfKind
+from core.document.fields import DATE_FIELDS
 from core.domain.model import Priority
-from core.domain.snapshot import DATE_FIELDS
 
 # canonical scalar attribute -> TMF attribute (the same name in all four APIs)
 SCALARS = (

@@ -17,11 +17,11 @@ from typing import Any, Protocol
 from adapters.rest.filters import EventFilter, event_filter, top_level_fields
 from adapters.rest.mapping import order_to_tmf
 from adapters.rest.vocabulary import KINDS, TmfKind
+from core.document.render import iso
 from core.domain.errors import OrderError
 from core.domain.events import EventType, OrderEvent
 from core.domain.model import Kind
 from core.domain.query import matches
-from core.domain.snapshot import iso
 from core.ports import DeliveryQueue, Subscription, SubscriptionRepository
 
 log = logging.getLogger(__name__)

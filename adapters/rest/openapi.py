@@ -1,6 +1,6 @@
 """``GET /openapi.json``: one Swagger 2.0 document of everything the REST profile serves.
 
-Built from the four official TMF files shipped in ``adapters/rest/tmf``:
+Built from the four official TMF files shipped in ``core/document/tmf``:
 their paths are placed under their base paths (the client-side
 ``/listener/...`` paths are left out: the gateway calls them, it does not
 serve them), their definitions are namespaced by API (``TMF622_ProductOrder``)
@@ -28,7 +28,7 @@ PATCH_MEDIA = ["application/merge-patch+json", "application/json;charset=utf-8"]
 
 def tmf_spec(tk: TmfKind) -> dict[str, Any]:
     """One official TMF file, as shipped."""
-    text = resources.files("adapters.rest.tmf").joinpath(tk.spec_file).read_text(encoding="utf-8")
+    text = resources.files("core.document.tmf").joinpath(tk.spec_file).read_text(encoding="utf-8")
     spec: dict[str, Any] = json.loads(text)
     return spec
 

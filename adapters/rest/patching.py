@@ -17,9 +17,9 @@ from typing import Any
 
 from adapters.rest.parsing import order_value
 from adapters.rest.vocabulary import META, TmfKind
+from core.document.parse import parse_state
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
 from core.domain.model import Caller, Order
-from core.domain.snapshot import parse_state
 from core.usecases import OrderManagement
 
 _TRANSITION_KEYS = frozenset({"state", "stateReason"})

@@ -20,9 +20,9 @@ from adapters.rest.parsing import order_value
 from adapters.rest.patching import apply_patch
 from adapters.rest.settings import RestSettings
 from adapters.rest.vocabulary import TmfKind
+from core.document.render import history_to_dict, order_to_dict
 from core.domain.feasibility import FeasibilityReport
 from core.domain.model import Order
-from core.domain.snapshot import history_to_dict, order_to_dict
 from core.usecases import OrderManagement
 
 

@@ -47,12 +47,13 @@ from adapters.sql.engine import naive_utc, utcnow
 from adapters.sql.errors import unavailable
 from adapters.sql.jsontext import dumps, loads
 from adapters.sql.queries import run_query
+from core.document.parse import order_from_dict
+from core.document.render import order_to_dict
 from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
 from core.domain.event_codec import event_from_dict, event_to_dict
 from core.domain.events import OrderEvent
 from core.domain.model import Order
 from core.domain.query import OrderQuery
-from core.domain.snapshot import order_from_dict, order_to_dict
 from core.ports import AlreadyRecorded, QueryPage
 
 _ORDER_COLUMNS = (

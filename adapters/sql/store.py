@@ -24,12 +24,13 @@ from adapters.sql.errors import INFRA, unavailable
 from adapters.sql.feeds import SqlaDeliveryQueue, SqlaOutboxFeed, SqlaSubscriptions
 from adapters.sql.pgwork import PgPool, PgUnitOfWork
 from adapters.sql.queries import run_query
+from core.document.parse import order_from_dict
+from core.document.render import order_to_dict
 from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
 from core.domain.event_codec import event_to_dict
 from core.domain.events import OrderEvent
 from core.domain.model import Order
 from core.domain.query import OrderQuery
-from core.domain.snapshot import order_from_dict, order_to_dict
 from core.ports import AlreadyRecorded, QueryPage
 
 

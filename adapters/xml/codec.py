@@ -1,6 +1,6 @@
 """Vocabulary elements <-> canonical documents: the one mapping for both XML profiles.
 
-Canonical documents are those of ``core.domain.snapshot``; here they gain
+Canonical documents are those of ``core.document``; here they gain
 their XML form: states become OSS/J strings, priorities OSS/J integers, the
 id a ``key`` with the order kind, lists wrapper elements.
 """
@@ -15,9 +15,10 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from adapters.xml.schema import NS, q
+from core.document.fields import DATE_FIELDS
+from core.document.text import NOT_XML
 from core.domain.errors import IllegalAttributeValue
 from core.domain.model import Kind, Priority
-from core.domain.snapshot import DATE_FIELDS, NOT_XML
 from core.domain.states import State
 
 # element order of OrderValue, after key

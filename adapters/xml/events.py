@@ -6,8 +6,8 @@ from lxml import etree
 
 from adapters.xml.codec import OWN_TEXT, key_xml, order_xml, put, state_to_xml
 from adapters.xml.schema import NS
+from core.document.render import iso
 from core.domain.events import EventType, OrderEvent
-from core.domain.snapshot import iso
 
 EVENT_ELEMENTS: dict[EventType, str] = {
     EventType.CREATED: "orderCreateEvent",

@@ -28,10 +28,10 @@ from adapters.xml.codec import (
 from adapters.xml.errors import error_element
 from adapters.xml.schema import NS, q
 from adapters.xml.values import order_query, order_value, value_elements
+from core.document.render import history_to_dict, order_to_dict
 from core.domain.errors import IllegalArgument, UnsupportedOperation
 from core.domain.model import Caller, Kind, Order
 from core.domain.query import select
-from core.domain.snapshot import history_to_dict, order_to_dict
 from core.domain.states import State
 from core.usecases import OrderManagement, Outcome
 

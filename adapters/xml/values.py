@@ -18,10 +18,10 @@ from adapters.xml.codec import (
     text_in,
     text_of,
 )
+from core.document.fields import DATE_FIELDS
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
 from core.domain.model import Kind
 from core.domain.query import Criterion, Op, OrderQuery, SortKey
-from core.domain.snapshot import DATE_FIELDS
 
 _SIMPLE = (
     "orderType",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from core.domain import snapshot as doc
+from core.document import fields, parse, render, text
 from core.domain.errors import (
     IllegalArgument,
     IllegalAttributeValue,
@@ -36,27 +36,27 @@ CREATE_FIELDS = CONTENT_FIELDS | ANNOTATION_FIELDS | {"id", "orderType"}
 MODIFY_FIELDS = CONTENT_FIELDS | ANNOTATION_FIELDS | FULFILLER_FIELDS
 
 _SETTERS: dict[str, Callable[[Order, Mapping[str, Any]], None]] = {
-    "items": lambda o, v: setattr(o, "items", doc.parse_items(v)),
-    "notes": lambda o, v: setattr(o, "notes", doc.parse_notes(v)),
-    "relatedParties": lambda o, v: setattr(o, "related_parties", doc.parse_parties(v)),
-    "relationships": lambda o, v: setattr(o, "relationships", doc.parse_relationships(v)),
-    "priority": lambda o, v: setattr(o, "priority", doc.parse_priority(v.get("priority"))),
+    "items": lambda o, v: setattr(o, "items", parse.parse_items(v)),
+    "notes": lambda o, v: setattr(o, "notes", parse.parse_notes(v)),
+    "relatedParties": lambda o, v: setattr(o, "related_parties", parse.parse_parties(v)),
+    "relationships": lambda o, v: setattr(o, "relationships", parse.parse_relationships(v)),
+    "priority": lambda o, v: setattr(o, "priority", parse.parse_priority(v.get("priority"))),
     "requestedStartDate": lambda o, v: setattr(
-        o, "requested_start_date", doc.parse_date(v.get("requestedStartDate"), "requestedStartDate")
+        o, "requested_start_date", parse.parse_date(v.get("requestedStartDate"), "requestedStartDate")
     ),
     "requestedCompletionDate": lambda o, v: setattr(
         o,
         "requested_completion_date",
-        doc.parse_date(v.get("requestedCompletionDate"), "requestedCompletionDate"),
+        parse.parse_date(v.get("requestedCompletionDate"), "requestedCompletionDate"),
     ),
     "expectedCompletionDate": lambda o, v: setattr(
         o,
         "expected_completion_date",
-        doc.parse_date(v.get("expectedCompletionDate"), "expectedCompletionDate"),
+        parse.parse_date(v.get("expectedCompletionDate"), "expectedCompletionDate"),
     ),
-    "description": lambda o, v: setattr(o, "description", doc._text(v, "description")),
-    "category": lambda o, v: setattr(o, "category", doc._text(v, "category")),
-    "externalId": lambda o, v: setattr(o, "external_id", doc._text(v, "externalId")),
+    "description": lambda o, v: setattr(o, "description", parse._text(v, "description")),
+    "category": lambda o, v: setattr(o, "category", parse._text(v, "category")),
+    "externalId": lambda o, v: setattr(o, "external_id", parse._text(v, "externalId")),
 }
 
 
@@ -65,7 +65,7 @@ def _check_keys(value: Mapping[str, Any], allowed: frozenset[str]) -> None:
         raise IllegalArgument("an order value must be an object")
     extra = sorted(set(value) - allowed)
     if extra:
-        read_only = [k for k in extra if k in doc.ORDER_FIELDS]
+        read_only = [k for k in extra if k in fields.ORDER_FIELDS]
         if read_only:
             raise IllegalArgument(f"read-only attribute(s) cannot be set: {', '.join(read_only)}")
         raise IllegalArgument(f"unknown attribute(s): {', '.join(extra)}")
@@ -80,13 +80,13 @@ def _fresh_items(order: Order) -> None:
 def draft_order(kind: Kind, value: Mapping[str, Any], caller: Caller, new_id: str, now: datetime) -> Order:
     """Parse a client's order value into a new, not yet checked order."""
     _check_keys(value, CREATE_FIELDS)
-    doc.check_text(value)
-    order_id = doc._text(value, "id") or new_id
+    text.check_text(value)
+    order_id = parse._text(value, "id") or new_id
     order = Order(
         id=order_id,
         kind=kind,
         client_id=caller.client_id,
-        order_type=doc._text(value, "orderType") or kind.base_type,
+        order_type=parse._text(value, "orderType") or kind.base_type,
         items=[],
         order_date=now,
     )
@@ -148,13 +148,13 @@ def apply_changes(
 ) -> tuple[str, ...]:
     """Change the order's attributes; returns the changed field names (empty: no-op)."""
     _check_keys(value, MODIFY_FIELDS)
-    doc.check_text(value)
+    text.check_text(value)
     if order.state.is_closed:
         raise IllegalState(
             f"{order.kind.value} {order.id!r} is {order.state.value}: closed orders do not change"
         )
-    before = doc.order_to_dict(order, with_history=False)
-    candidate = doc.order_from_dict({**before, "history": []})
+    before = render.order_to_dict(order, with_history=False)
+    candidate = parse.order_from_dict({**before, "history": []})
     for key in value:
         _SETTERS[key](candidate, value)
     ponr_only = False
@@ -162,7 +162,7 @@ def apply_changes(
         if not candidate.items:
             raise IllegalAttributeValue("items", "an order needs at least one item")
         ponr_only = _merge_items(order, candidate.items, caller)
-    after = doc.order_to_dict(candidate, with_history=False)
+    after = render.order_to_dict(candidate, with_history=False)
     changed = tuple(sorted(k for k in value if before.get(k) != after.get(k)))
     if not changed:
         return ()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.document.parse import parse_date
+from core.document.render import iso
 from core.domain.events import EventType, ItemStateChange, OrderEvent
-from core.domain.snapshot import iso, parse_date
 
 
 def event_to_dict(event: OrderEvent) -> dict[str, Any]:

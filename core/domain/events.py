@@ -27,7 +27,7 @@ class ItemStateChange:
 class OrderEvent:
     """One event about one order.
 
-    ``order`` is the order's canonical snapshot (see ``core.domain.snapshot``)
+    ``order`` is the order's canonical snapshot (see ``core.document``)
     after the change, so every channel can render the full order without
     reading the database again.  ``seq`` is the outbox position, set once the
     event is stored.

@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.document.render import order_to_dict
 from core.domain.errors import IllegalArgument, IllegalState, PermissionDenied
 from core.domain.events import EventType, ItemStateChange, OrderEvent
 from core.domain.model import Caller, HistoryEntry, Order, OrderItem, Role
-from core.domain.snapshot import order_to_dict
 from core.domain.states import (
     ITEM_FOLLOWS,
     ITEM_TRANSITIONS,

@@ -14,9 +14,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core.document.fields import DATE_FIELDS, ORDER_FIELDS
+from core.document.parse import parse_date
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
 from core.domain.model import Kind
-from core.domain.snapshot import DATE_FIELDS, ORDER_FIELDS, parse_date
 
 
 class Op(StrEnum):

@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
+from core.document.parse import order_from_dict
+from core.document.render import order_to_dict
+from core.document.text import check_text
 from core.domain import changes, feasibility, lifecycle
 from core.domain.errors import (
     DuplicateKey,
@@ -27,7 +30,6 @@ from core.domain.events import EventType
 from core.domain.feasibility import FeasibilityReport
 from core.domain.model import Caller, HistoryEntry, Kind, Order, Role
 from core.domain.query import OrderQuery, check_attributes
-from core.domain.snapshot import check_text, order_from_dict, order_to_dict
 from core.domain.states import State
 from core.ports import AlreadyRecorded, QueryPage, UnitOfWork, UnitOfWorkFactory
 from core.usecases.idempotency import REQUEST_KEY

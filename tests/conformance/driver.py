@@ -15,7 +15,7 @@ compare profiles step by step.
   ``getEventTypes``, ``makeOrderValue``.
 * ``args``: canonical arguments — ``kind`` (``productOrder`` ...), ``id``,
   ``ids``, ``value`` / ``values`` (canonical order documents, see
-  ``core.domain.snapshot``), ``version``, ``state`` (canonical TMF state name),
+  ``core.document``), ``version``, ``state`` (canonical TMF state name),
   ``itemId``, ``reason``, ``criteria`` (list of ``[path, op, [values]]``),
   ``sort`` (list of paths, ``-path`` descending), ``offset``, ``limit``,
   ``attributes``, ``orderType``.  ``trySetOrdersByValues`` takes ``values``

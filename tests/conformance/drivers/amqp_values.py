@@ -18,8 +18,8 @@ from typing import Any
 
 from lxml import etree
 
+from core.document.fields import DATE_FIELDS
 from core.domain.model import Priority
-from core.domain.snapshot import DATE_FIELDS
 from core.domain.states import State
 
 NS = "urn:ordergate:xml:om:v1"

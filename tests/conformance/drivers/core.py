@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from core.document.render import history_to_dict, order_to_dict
 from core.domain.errors import IllegalArgument, OrderError, UnsupportedOperation
 from core.domain.events import OrderEvent
 from core.domain.feasibility import FeasibilityReport
 from core.domain.model import Caller, Kind, Order, Role
 from core.domain.query import Criterion, Op, OrderQuery, SortKey, select
-from core.domain.snapshot import history_to_dict, order_to_dict
 from core.domain.states import State
 from core.usecases import OrderManagement, Outcome, Settings
 from core.usecases.management import parse_switched_off

@@ -14,8 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from core.document.fields import DATE_FIELDS
+from core.document.render import iso
 from core.domain.model import Priority
-from core.domain.snapshot import DATE_FIELDS, iso
 from core.domain.states import State
 
 KINDS = ("productOrder", "serviceOrder", "resourceOrder", "workOrder")

@@ -108,7 +108,7 @@ def test_the_shipped_tmf_files_are_the_official_ones():
     shared = Path(__file__).resolve().parents[5] / "shared" / "specs" / "tmf"
     if not shared.is_dir():
         pytest.skip("the official TMF files are not beside this checkout")
-    shipped = Path(__file__).resolve().parents[4] / "adapters" / "rest" / "tmf"
+    shipped = Path(__file__).resolve().parents[4] / "core" / "document" / "tmf"
     for tk in KINDS.values():
         digest = [hashlib.sha256((d / tk.spec_file).read_bytes()).hexdigest() for d in (shared, shipped)]
         assert digest[0] == digest[1], tk.spec_file

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.document.parse import order_from_dict
+from core.document.render import order_to_dict
 from core.domain.changes import draft_order
 from core.domain.errors import IllegalAttributeValue
 from core.domain.model import Caller, Kind
-from core.domain.snapshot import order_from_dict, order_to_dict
 
 # text every profile carries: no control characters XML 1.0 refuses
 TEXT = st.text(

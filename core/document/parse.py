@@ -1,20 +1,12 @@
-"""The canonical order document: one dict form of an order, and its parser.
-
-Adapters translate their own wire form (TMF JSON, XML) to and from this
-document, and the core validates it here, once, so every profile rejects the
-same input with the same error.  The persistence adapter stores the same
-document.  Keys are the DESIGN's canonical camelCase names; dates are ISO 8601
-strings; priority is its canonical name (``high``); states are canonical (TMF)
-names.
-"""
+"""The canonical order document's parser: client values (validating) and stored documents (trusted)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from core.document.fields import _DATE_ATTR, _TEXT_ATTR, ITEM_FIELDS
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
 from core.domain.model import (
     EntityRef,
@@ -32,137 +24,7 @@ from core.domain.model import (
 )
 from core.domain.states import ITEM_STATES, State
 
-DATE_FIELDS = (
-    "orderDate",
-    "requestedStartDate",
-    "requestedCompletionDate",
-    "expectedCompletionDate",
-    "startDate",
-    "completionDate",
-    "cancellationDate",
-)
-_DATE_ATTR = {
-    "orderDate": "order_date",
-    "requestedStartDate": "requested_start_date",
-    "requestedCompletionDate": "requested_completion_date",
-    "expectedCompletionDate": "expected_completion_date",
-    "startDate": "start_date",
-    "completionDate": "completion_date",
-    "cancellationDate": "cancellation_date",
-}
-_TEXT_ATTR = {
-    "externalId": "external_id",
-    "description": "description",
-    "category": "category",
-    "stateReason": "state_reason",
-    "cancellationReason": "cancellation_reason",
-}
-ORDER_FIELDS = frozenset(
-    {"id", "kind", "clientId", "orderType", "state", "version", "priority", "items", "notes"}
-    | {"relatedParties", "relationships", "history", "stateBeforeCancellation"}
-    | set(DATE_FIELDS)
-    | set(_TEXT_ATTR)
-)
-ITEM_FIELDS = frozenset(
-    {"id", "action", "state", "stateReason", "quantity", "entity", "relationships"} | {"pointOfNoReturn"}
-)
-
 T = TypeVar("T")
-
-
-# ---------------------------------------------------------------- to dict
-
-
-def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
-    """Without the absent entries: None, an empty list, an empty dict."""
-    return {k: v for k, v in d.items() if v is not None and (v or not isinstance(v, list | dict))}
-
-
-def item_to_dict(item: OrderItem) -> dict[str, Any]:
-    # Built entry by entry, absent ones left out (as _drop_none would): every order
-    # change writes this document, most of them several times.
-    ref = item.entity
-    entity: dict[str, Any] = {}
-    if ref.id is not None:
-        entity["id"] = ref.id
-    if (spec := ref.specification) is not None:
-        named = {k: v for k, v in (("id", spec.id), ("name", spec.name)) if v is not None}
-        if named:
-            entity["specification"] = named
-    if ref.characteristics:
-        entity["characteristics"] = dict(ref.characteristics)
-    doc: dict[str, Any] = {}
-    if item.id is not None:
-        doc["id"] = item.id
-    doc["action"] = item.action.value
-    doc["state"] = item.state.value
-    if item.state_reason is not None:
-        doc["stateReason"] = item.state_reason
-    if item.quantity is not None:
-        doc["quantity"] = item.quantity
-    if entity:
-        doc["entity"] = entity
-    if item.relationships:
-        doc["relationships"] = [{"type": r.type, "itemId": r.item_id} for r in item.relationships]
-    if item.point_of_no_return:
-        doc["pointOfNoReturn"] = item.point_of_no_return
-    return doc
-
-
-def history_to_dict(h: HistoryEntry) -> dict[str, Any]:
-    return _drop_none(
-        {
-            "at": iso(h.at),
-            "actor": h.actor,
-            "fromState": h.from_state.value if h.from_state else None,
-            "toState": h.to_state.value,
-            "reason": h.reason,
-            "itemId": h.item_id,
-            "operation": h.operation,
-        }
-    )
-
-
-def order_to_dict(order: Order, *, with_history: bool = True) -> dict[str, Any]:
-    doc: dict[str, Any] = {}  # entry by entry, absent ones left out, as in item_to_dict
-    for key, value in (("id", order.id), ("kind", order.kind.value), ("clientId", order.client_id)):
-        if value is not None:
-            doc[key] = value
-    if order.order_type is not None:
-        doc["orderType"] = order.order_type
-    doc["state"] = order.state.value
-    if order.version is not None:
-        doc["version"] = order.version
-    if order.priority:
-        doc["priority"] = order.priority.name.lower()
-    if order.items:
-        doc["items"] = [item_to_dict(i) for i in order.items]
-    if order.notes:
-        doc["notes"] = [_drop_none({"text": n.text, "author": n.author, "date": iso(n.date)}) for n in order.notes]
-    if order.related_parties:
-        doc["relatedParties"] = [
-            _drop_none({"id": p.id, "role": p.role, "name": p.name}) for p in order.related_parties
-        ]
-    if order.relationships:
-        doc["relationships"] = [{"type": r.type, "orderId": r.order_id} for r in order.relationships]
-    if order.state_before_cancellation:
-        doc["stateBeforeCancellation"] = order.state_before_cancellation.value
-    for key, attr in _DATE_ATTR.items():
-        if (date := getattr(order, attr)) is not None:
-            doc[key] = iso(date)
-    for key, attr in _TEXT_ATTR.items():
-        if (text := getattr(order, attr)) is not None:
-            doc[key] = text
-    if with_history and order.history:
-        doc["history"] = [history_to_dict(h) for h in order.history]
-    return doc
-
-
-# ---------------------------------------------------------------- from dict
 
 
 def _typed(doc: Mapping[str, Any], key: str, kind: type[T], where: str) -> T | None:
@@ -178,47 +40,7 @@ def _typed(doc: Mapping[str, Any], key: str, kind: type[T], where: str) -> T | N
     return value
 
 
-# Characters XML 1.0 cannot carry: a text holding one could not be answered or
-# announced by the XML profiles, so no profile accepts it from a client.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-
-def check_text(value: Any, where: str = "") -> None:
-    """IllegalAttributeValue when a client's value (a text, or any text inside a map or list)
-    holds characters XML cannot carry.  Client input only: stored documents are not re-judged."""
-    if _carried(value):
-        return  # the usual case, without building a name for every node
-    if isinstance(value, str):
-        raise IllegalAttributeValue(where or "value", "holds control characters that XML cannot carry")
-    if isinstance(value, Mapping):
-        for key, inner in value.items():
-            name = f"{where}.{key}" if where else str(key)
-            check_text(key, name)
-            check_text(inner, name)
-    elif isinstance(value, list | tuple):
-        for i, inner in enumerate(value):
-            check_text(inner, f"{where}[{i}]")
-
-
-def _carried(value: Any) -> bool:
-    texts: list[str] = []
-    _texts(value, texts)
-    return NOT_XML.search("".join(texts)) is None  # one search over all of them
-
-
-def _texts(value: Any, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, list | tuple):
-        for inner in value:
-            _texts(inner, out)
-    elif isinstance(value, dict | Mapping):  # dict first: the ABC check only for other values
-        for key, inner in value.items():
-            _texts(key, out)
-            _texts(inner, out)
-
-
-# the wire's words for a type, not Python's
 _TYPE_NAMES: dict[type, str] = {str: "a string", int: "an integer", bool: "true or false"}
 
 
