@@ -33,9 +33,10 @@ from adapters.xml import (
     parse_message,
     validate,
 )
-from core.domain.errors import OrderError, Unavailable
+from core.domain.errors import IllegalArgument, OrderError, Unavailable
 from core.domain.model import Caller
-from core.usecases.idempotency import REQUEST_KEY
+from core.usecases.correlation import REQUEST_ID
+from core.usecases.idempotency import REQUEST_HASH, REQUEST_KEY, KeyReused, request_hash
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,16 @@ class RequestDispatcher:
         self._retry_pause = retry_pause_seconds
 
     async def answer(self, request: IncomingRequest) -> Reply:
-        """The reply to one request; Unanswerable or Unavailable when there is none to give."""
+        """The reply to one request; Unanswerable or Unavailable when there is none to give.
+
+        The log lines written meanwhile name the request (its correlation id)."""
+        token = REQUEST_ID.set(request.correlation_id or request.message_id)
+        try:
+            return await self._answer(request)
+        finally:
+            REQUEST_ID.reset(token)
+
+    async def _answer(self, request: IncomingRequest) -> Reply:
         if not request.reply_to:
             raise Unanswerable("the request has no reply_to: its result could never be delivered")
         if not (request.message_id or request.correlation_id):
@@ -122,7 +132,7 @@ class RequestDispatcher:
             operation_of(root)  # the namespace
             validate(root)
             caller = self._caller(request.user_id)
-            elements = await self._execute(caller, root, self._request_key(caller, request))
+            elements = await self._execute(caller, root, request, operation)
         except (Unavailable, Unanswerable):
             raise
         except Exception as error:
@@ -174,19 +184,33 @@ class RequestDispatcher:
             key = "amqp:sha256:" + hashlib.sha256(key.encode()).hexdigest()
         return key
 
-    async def _execute(self, caller: Caller, root: etree._Element, key: str) -> list[etree._Element]:
-        token = REQUEST_KEY.set(key)
+    async def _execute(
+        self, caller: Caller, root: etree._Element, request: IncomingRequest, operation: str
+    ) -> list[etree._Element]:
+        """Run the request with its key and its digest set: a redelivery is answered from the
+        request log, and another request under the same key is refused."""
+        token = REQUEST_KEY.set(self._request_key(caller, request))
+        digest = REQUEST_HASH.set(request_hash(operation, caller.client_id, request.body))
         try:
-            try:
-                return await self._operations.execute(caller, root, all_pages=True)
-            except OrderError:
-                raise
-            except Exception:
-                # A redelivered request racing its first delivery loses on the
-                # request log's key; once the winner committed, running again
-                # answers the recorded result.  Anything else fails twice.
-                log.warning("request failed unexpectedly; running it once more", exc_info=True)
-                await asyncio.sleep(self._retry_pause)
-                return await self._operations.execute(caller, root, all_pages=True)
+            return await self._run(caller, root)
+        except KeyReused:
+            raise IllegalArgument(
+                f"message_id {request.message_id or request.correlation_id!r} was used for another"
+                " request (another operation or body): send each request with a message_id of its own"
+            ) from None
         finally:
+            REQUEST_HASH.reset(digest)
             REQUEST_KEY.reset(token)
+
+    async def _run(self, caller: Caller, root: etree._Element) -> list[etree._Element]:
+        try:
+            return await self._operations.execute(caller, root, all_pages=True)
+        except OrderError:
+            raise
+        except Exception:
+            # A redelivered request racing its first delivery loses on the
+            # request log's key; once the winner committed, running again
+            # answers the recorded result.  Anything else fails twice.
+            log.warning("request failed unexpectedly; running it once more", exc_info=True)
+            await asyncio.sleep(self._retry_pause)
+            return await self._operations.execute(caller, root, all_pages=True)

@@ -31,6 +31,7 @@ from adapters.amqp.headers import dead_letter_headers, reply_headers
 from adapters.amqp.settle import Outgoing, TransactionalSettler
 from adapters.xml import serialize
 from core.domain.errors import Unavailable
+from core.usecases.correlation import REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,8 @@ class AmqpRequestListener:
         work.add_done_callback(self._in_flight.discard)
 
     async def _work_off(self, message: AbstractIncomingMessage) -> None:
+        # the task's own context: every log line about this request names it
+        REQUEST_ID.set(message.correlation_id or message.message_id)
         try:
             await self._handle(message)
         except Exception:  # never let one message take the consumer down

@@ -32,7 +32,7 @@ from core.domain.model import Caller, HistoryEntry, Kind, Order, Role
 from core.domain.query import OrderQuery, check_attributes
 from core.domain.states import State
 from core.ports import AlreadyRecorded, QueryPage, UnitOfWork, UnitOfWorkFactory
-from core.usecases.idempotency import REQUEST_KEY
+from core.usecases.idempotency import REQUEST_HASH, REQUEST_KEY, checked, element_hash, stamped
 
 T = TypeVar("T")
 
@@ -117,15 +117,17 @@ def _at(index: int, error: OrderError) -> OrderError:
 
 
 async def _recall(uow: UnitOfWork) -> dict[str, Any] | None:
+    """The result recorded for this request; KeyReused when its key was recorded for another."""
     key = REQUEST_KEY.get()
-    return None if key is None else await uow.requests.recall(key)
+    return None if key is None else checked(key, await uow.requests.recall(key))
 
 
 async def _remember(uow: UnitOfWork, result: Callable[[], dict[str, Any]]) -> None:
-    """Record the result for a redelivered request; built only when there is a request key."""
+    """Record the result (with the request's digest) for a redelivered request; built only when
+    there is a request key."""
     key = REQUEST_KEY.get()
     if key is not None:
-        await uow.requests.remember(key, result())
+        await uow.requests.remember(key, stamped(result()))
 
 
 def _order_result(order: Order) -> dict[str, Any]:
@@ -465,11 +467,13 @@ class OrderManagement:
         """Run one element of a best-effort bulk call in its own transaction."""
         outer = REQUEST_KEY.get()
         token = REQUEST_KEY.set(None if outer is None else f"{outer}#{index}")
+        digest = REQUEST_HASH.set(element_hash(REQUEST_HASH.get(), index))
         try:
             result = await call()
         except OrderError as e:
             return Outcome(index, key, error=e)
         finally:
+            REQUEST_HASH.reset(digest)
             REQUEST_KEY.reset(token)
         order = result if isinstance(result, Order) else None
         return Outcome(index, key or (order.id if order else None), order=order)

@@ -14,6 +14,7 @@ from adapters.xml import NS, XmlOrderOperations
 from adapters.xml.schema import XSD_PATH
 from core.domain.errors import Unavailable
 from core.usecases import OrderManagement
+from core.usecases.correlation import REQUEST_ID
 
 INDEPENDENT = xmlschema.XMLSchema(str(XSD_PATH))
 VALUE = (
@@ -142,3 +143,90 @@ async def test_an_unexpected_failure_is_run_once_more_then_answered_as_remote(st
     broken = RequestDispatcher(Broken(OrderManagement(store)), None, 4096, retry_pause_seconds=0)
     reply = await broken.answer(incoming(body("createOrderByValue", VALUE)))
     assert detail(reply.elements[0]) == ("remoteException", "remote")
+
+
+def order_id_of(reply: object) -> str:
+    return reply.elements[0].findtext(f".//{{{NS}}}primaryKey") or ""  # type: ignore[attr-defined]
+
+
+def key_xml(order_id: str) -> str:
+    return f"<key><type>serviceOrder</type><primaryKey>{order_id}</primaryKey></key>"
+
+
+async def test_a_write_reusing_an_earlier_message_id_is_refused_not_answered_from_the_log(store):
+    """Issue 13, item 6: a set and a remove sent with a create's message_id were answered with
+    the created order while nothing ran."""
+    gateway = dispatcher(store)
+    created = await gateway.answer(incoming(body("createOrderByValue", VALUE), message_id="m-1"))
+    order_id = order_id_of(created)
+    change = f"<serviceOrderValue>{key_xml(order_id)}<description>changed</description></serviceOrderValue>"
+    for request in (
+        incoming(body("setOrderByValue", change), message_id="m-1"),
+        incoming(body("removeOrderByKey", key_xml(order_id)), message_id="m-1"),
+        incoming(body("createOrderByValue", VALUE.replace("fibre", "copper")), message_id="m-1"),
+    ):
+        reply = await gateway.answer(request)
+        assert reply.message_type is MessageType.EXCEPTION
+        assert detail(reply.elements[0]) == ("illegalArgumentException", "illegalArgument")
+        message = reply.elements[0][0].findtext(f"{{{NS}}}message") or ""
+        assert "message_id 'm-1' was used for another request" in message
+    assert list(store.documents) == [order_id]
+    assert "description" not in store.documents[order_id]
+    # the same request again is still answered from the log, and the key stays usable for it
+    again = await gateway.answer(incoming(body("createOrderByValue", VALUE), message_id="m-1"))
+    assert etree.tostring(again.elements[0]) == etree.tostring(created.elements[0])
+
+
+async def test_a_change_reusing_a_changes_message_id_with_another_body_is_refused(store):
+    gateway = dispatcher(store)
+    order_id = order_id_of(await gateway.answer(incoming(body("createOrderByValue", VALUE))))
+    first = f"<serviceOrderValue>{key_xml(order_id)}<description>one</description></serviceOrderValue>"
+    second = first.replace(">one<", ">two<")
+    done = await gateway.answer(incoming(body("setOrderByValue", first), message_id="set-1"))
+    assert done.message_type is MessageType.RESPONSE
+    refused = await gateway.answer(incoming(body("setOrderByValue", second), message_id="set-1"))
+    assert detail(refused.elements[0]) == ("illegalArgumentException", "illegalArgument")
+    assert store.documents[order_id]["description"] == "one"
+
+
+async def test_message_ids_are_scoped_by_caller(store, tmp_path):
+    """Two clients may use the same message_id: each is its own request."""
+    path = tmp_path / "credentials.json"
+    path.write_text(
+        '{"clients": [{"clientId": "acme", "amqpUser": "acme-broker"},'
+        ' {"clientId": "zeta", "amqpUser": "zeta-broker"}]}'
+    )
+    gateway = dispatcher(store, Credentials.load(path))
+    for user in ("acme-broker", "zeta-broker"):
+        reply = await gateway.answer(incoming(body("createOrderByValue", VALUE), user_id=user))
+        assert reply.message_type is MessageType.RESPONSE
+    assert sorted(d["clientId"] for d in store.documents.values()) == ["acme", "zeta"]
+
+
+async def test_a_best_effort_bulk_reusing_a_message_id_with_other_values_is_refused_per_order(store):
+    gateway = dispatcher(store)
+    values = f"<values>{VALUE}{VALUE}</values>"
+    first = await gateway.answer(incoming(body("tryCreateOrdersByValues", values), message_id="bulk-1"))
+    assert first.message_type is MessageType.RESPONSE
+    assert len(store.documents) == 2
+    other = values.replace("fibre", "copper")
+    again = await gateway.answer(incoming(body("tryCreateOrdersByValues", other), message_id="bulk-1"))
+    INDEPENDENT.validate(etree.tostring(again.elements[0]))
+    codes = [e.text for e in again.elements[0].iter(f"{{{NS}}}code")]
+    assert codes == ["illegalArgument", "illegalArgument"]
+    assert len(store.documents) == 2
+
+
+async def test_the_request_is_named_in_the_logs_by_its_correlation_id(store):
+    seen = []
+
+    class Watching(XmlOrderOperations):
+        async def execute(self, caller, request, *, all_pages=False):  # type: ignore[override]
+            seen.append(REQUEST_ID.get())
+            return await super().execute(caller, request, all_pages=all_pages)
+
+    gateway = RequestDispatcher(Watching(OrderManagement(store)), None, 4096)
+    await gateway.answer(incoming(body("getEventTypes"), correlation_id="corr-9"))
+    await gateway.answer(incoming(body("getEventTypes"), message_id="m-9"))
+    assert seen == ["corr-9", "m-9"]
+    assert REQUEST_ID.get() is None
