@@ -2,19 +2,63 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.sql.jsontext import dumps, loads
 
+# the drivers the gateway speaks through, per database
+DRIVERS = {"postgresql": "asyncpg", "sqlite": "aiosqlite"}
+EXAMPLES = "postgresql+asyncpg://user:password@host/database or sqlite+aiosqlite:///path/to/ordergate.db"
+_PASSWORD = re.compile(r"(://[^/@:\s]*:)[^@\s]*@")
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def _parsed(url: str) -> URL | None:
+    try:
+        return make_url(url)
+    except Exception:  # SQLAlchemy raises ArgumentError, ValueError (a bad port) and others
+        return None
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for logs and messages."""
+    parsed = _parsed(url)
+    if parsed is None or parsed.password is None:
+        return _PASSWORD.sub(r"\1***@", url)
+    return parsed._replace(password=None).render_as_string(hide_password=False)
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the gateway's store, with the fix; None when it can."""
+    parsed = _parsed(url)
+    if parsed is None:
+        return f"{safe_url(url)!r} is not a database URL: expected {EXAMPLES}"
+    database, _, driver = parsed.drivername.partition("+")
+    database = "postgresql" if database == "postgres" else database
+    if database not in DRIVERS:
+        return f"{database} is not supported: use PostgreSQL or SQLite, e.g. {EXAMPLES}"
+    if driver != DRIVERS[database]:
+        wanted = f"{database}+{DRIVERS[database]}://"
+        given = parsed.drivername + "://"
+        return (
+            f"{safe_url(url)} names {f'driver {driver}' if driver else 'no driver'}: the gateway reaches "
+            f"{database} through {DRIVERS[database]}; write {wanted} instead of {given}"
+        )
+    if not parsed.database or parsed.database == ":memory:":
+        what = "file" if database == "sqlite" else "database"
+        return f"{safe_url(url)} names no {what}: expected {EXAMPLES}"
+    return None
 
 
 # A pooled connection idle for longer than this is pinged before it is handed out.
