@@ -1,10 +1,22 @@
-"""Broker connections that come back by themselves after the broker restarts."""
+"""Broker connections: checked before the gateway relies on them, then robust (they come back by
+themselves after the broker restarts).
+
+What the broker says at start is sorted in two: a refusal (wrong user or
+password, a vhost that does not exist or is not the user's) is final -- no
+retry helps, and a robust connection would try every second forever with a
+message such as ``got <Connection.Close ...>`` -- while anything else
+(refused connection, unknown host, timeout) may pass, and is retried by the
+caller for a bounded time.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any, cast
+from urllib.parse import unquote
 
+import aio_pika
+import aiormq.exceptions
 from aio_pika import RobustConnection
 from aio_pika.abc import AbstractRobustConnection
 from aio_pika.connection import make_url
@@ -108,3 +120,56 @@ def robust_connection(settings: AmqpSettings, purpose: str) -> AbstractRobustCon
 
 def is_connected(connection: AbstractRobustConnection | None) -> bool:
     return connection is not None and not connection.is_closed and connection.connected.is_set()
+
+
+SCHEMES = ("amqp", "amqps")
+EXAMPLE = "amqp://user:password@host:5672/vhost"
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for logs and messages."""
+    try:
+        return str(URL(url).with_password(None))
+    except (ValueError, TypeError):
+        return url.split("@")[-1] if "@" in url else url
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the gateway's broker, with the fix; None when it can."""
+    try:
+        parsed = URL(url)
+        parsed.port  # noqa: B018 -- a port that is no number raises here
+    except (ValueError, TypeError):
+        return f"{safe_url(url)!r} is not a broker URL: expected {EXAMPLE}"
+    if parsed.scheme not in SCHEMES:
+        scheme = f"{parsed.scheme}://" if parsed.scheme else "no scheme"
+        return f"{safe_url(url)} begins with {scheme}: write amqp:// (amqps:// for TLS), e.g. {EXAMPLE}"
+    if not parsed.host:
+        return f"{safe_url(url)} names no host: expected {EXAMPLE}"
+    return None
+
+
+def vhost_of(url: str) -> str:
+    path = URL(url).raw_path
+    return unquote(path[1:]) if len(path) > 1 else "/"
+
+
+def refusal(error: BaseException, url: str) -> str | None:
+    """Why the broker refuses this gateway for good (no retry helps); None for a failure that may pass."""
+    user = URL(url).user or "guest"
+    if isinstance(
+        error, aiormq.exceptions.ProbableAuthenticationError | aiormq.exceptions.AuthenticationError
+    ):
+        return f"the broker refused user {user!r}: wrong user name or password"
+    if isinstance(error, aiormq.exceptions.InvalidFrameError) and "Connection.OpenOk" in str(error):
+        # the broker closed the connection when asked for the vhost: the reply text is not kept
+        vhost = vhost_of(url)
+        return f"the broker refused vhost {vhost!r} to user {user!r}: it does not exist or the user has no permission on it"
+    if isinstance(error, aiormq.exceptions.ChannelAccessRefused):
+        return f"the broker refused user {user!r} access to the gateway's queues and exchange: {error}"
+    return None
+
+
+async def connect_once(url: str, connect_seconds: float) -> aio_pika.abc.AbstractConnection:
+    """One plain connection attempt (no reconnecting), for start-up checks."""
+    return await aio_pika.connect(url, timeout=connect_seconds)

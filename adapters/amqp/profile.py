@@ -1,4 +1,10 @@
-"""The XML-over-AMQP profile as one unit: request listener, event publisher, readiness."""
+"""The XML-over-AMQP profile as one unit: request listener, event publisher, readiness.
+
+It also says what it is (``describe``: the broker without its password, the
+queue and exchange names), what it finished and cut short when it stops,
+and, for ``ordergate check``, whether the broker lets the gateway declare
+what it uses (``declare``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import aio_pika
+
 from adapters.amqp.config import AmqpSettings
+from adapters.amqp.connection import connect_once, safe_url
 from adapters.amqp.dispatch import RequestDispatcher
 from adapters.amqp.events import AmqpEventPublisher
 from adapters.amqp.listener import AmqpRequestListener
@@ -23,8 +32,16 @@ class AmqpProfile:
         self, settings: AmqpSettings, orders: OrderManagement, credentials: Credentials | None
     ) -> None:
         dispatcher = RequestDispatcher(XmlOrderOperations(orders), credentials, settings.max_message_bytes)
+        self.settings = settings
         self.listener = AmqpRequestListener(settings, dispatcher)
         self.publisher = AmqpEventPublisher(settings)
+
+    def describe(self) -> str:
+        s = self.settings
+        return (
+            f"AMQP {safe_url(s.url)}: requests on {s.requests_queue} (dead letters {s.dead_letter_queue}),"
+            f" events to {s.events_exchange}; prefetch {s.prefetch}, concurrency {s.concurrency}"
+        )
 
     async def ready(self) -> bool:
         """Connected to the broker, consuming requests and able to publish events."""
@@ -51,8 +68,30 @@ class AmqpProfile:
         for task in starts:
             task.cancel()
         await asyncio.gather(*starts, return_exceptions=True)
+        in_flight = set(self.listener._in_flight)  # the listener's own tasks, one per request
         await self.listener.stop()
         await self.publisher.stop()
+        cut = sum(1 for task in in_flight if task.cancelled())
+        log.info(
+            "AMQP stopped: %d requests in flight finished, %d cut short (back to the queue, answered later)",
+            len(in_flight) - cut,
+            cut,
+        )
+
+
+async def declare(settings: AmqpSettings, connect_seconds: float = 10.0) -> str:
+    """Connect once and declare what the profile uses, as ``serve`` would; what was declared."""
+    connection = await connect_once(settings.url, connect_seconds)
+    try:
+        channel = await connection.channel()
+        for queue in (settings.dead_letter_queue, settings.requests_queue):
+            await channel.declare_queue(queue, durable=True)
+        await channel.declare_exchange(settings.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    finally:
+        await connection.close()
+    return (
+        f"queues {settings.requests_queue}, {settings.dead_letter_queue}; exchange {settings.events_exchange}"
+    )
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
