@@ -1,56 +1,246 @@
-"""Gateway settings, from the environment (and CLI flags, which override)."""
+"""Gateway settings: one validated model for every ``ORDERGATE_*`` variable and command-line flag.
+
+Every setting is a field of ``GatewaySettings``: its type, default, range and
+meaning are declared once, here, and checked before anything starts, so a
+bad value ends the command with one line naming the variable (or flag), what
+it must be, and the fix -- never a traceback, never a value taken silently.
+
+Where values come from: ``GatewaySettings.from_env()`` reads the
+environment (``ORDERGATE_`` + the field name in capitals, unless the field
+names another variable in ``validation_alias``), then the command-line flags
+given to it override. Built directly (``GatewaySettings(database_url=...)``,
+as tests and benchmarks do) the model reads no environment at all, so a
+developer's shell cannot leak into a test.
+
+Adding a setting:
+
+1. add a field with its type, default and constraints (``Field(ge=..., le=...)``
+   or a validator), and a ``description`` saying what it does;
+2. add its row to the Configuration table of ``README.md`` (a test compares
+   the table's variables with the model's) and, if operators need more than
+   a line, to ``docs/operations.md``;
+3. for a command-line flag, add it to ``FLAGS`` and to the parser in
+   ``ordergate/cli.py``.
+
+``extra`` is not read from the environment: it carries tuning knobs for
+tests and benchmarks (``rest.*``, ``soap_*`` keys, see the profiles).
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
+
+from adapters.amqp.connection import url_problem as amqp_url_problem
+from adapters.sql.engine import safe_url
+from adapters.sql.engine import url_problem as database_url_problem
+from core.usecases.management import parse_switched_off
+
+PREFIX = "ORDERGATE_"
+# command-line flags of ``serve`` (and ``migrate``/``check`` for the database) -> field
+FLAGS = {"database_url": "--database-url", "amqp_url": "--amqp-url", "host": "--host", "port": "--port"}
+FLAGS |= {"workers": "--workers"}
+# ORDERGATE_ variables that are not settings: the worker marker and the test suite's own
+NOT_SETTINGS = ("ORDERGATE_WORKER", "ORDERGATE_TEST_")
+
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("ordergate_environ", default=None)
 
 
-def _env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+class SettingsError(ValueError):
+    """Settings that cannot be used: one line per problem, each naming its variable or flag."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, not {value!r}") from None
+class _Environment(EnvSettingsSource):
+    """The variables ``from_env`` was handed; nothing when the model is built directly."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            _ENVIRON.get() or {}, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        if field_name == "extra":
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
 
 
-@dataclass(frozen=True)
-class GatewaySettings:
-    database_url: str = "sqlite+aiosqlite:///ordergate.db"
-    amqp_url: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 8080
-    credentials_path: str | None = None
-    max_body_bytes: int = 1024 * 1024
-    auto_start: bool = False
-    # optional operations switched off: "kind:operation" or "operation" entries, comma-separated
-    switched_off: str = ""
-    amqp_prefetch: int = 64
-    amqp_concurrency: int = 32
-    # gateway processes on this host (one per core is the usual choice); above 1, serve supervises
-    workers: int = 1
-    extra: dict[str, str] = field(default_factory=dict)
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_ignore_empty=True, frozen=True, extra="forbid", populate_by_name=True
+    )
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///ordergate.db",
+        description="the store: postgresql+asyncpg://user:password@host/database or sqlite+aiosqlite:///file",
+    )
+    amqp_url: str | None = Field(
+        None, description="the broker (amqp:// or amqps://, vhost included); unset: no AMQP profile"
+    )
+    host: str = Field(
+        "127.0.0.1", min_length=1, description="address the HTTP listener (REST, SOAP, health) binds"
+    )
+    port: int = Field(
+        8080, ge=0, le=65535, description="port of the HTTP listener; 0: any free port (one process)"
+    )
+    credentials_path: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ORDERGATE_CREDENTIALS"),
+        description="credentials file (docs/identity.md); unset: loopback callers only, as the local admin",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, le=1024**3, description="largest request body or message"
+    )
+    auto_start: bool = Field(False, description="start orders as soon as they are acknowledged")
+    switched_off: str = Field("", description="optional operations not offered, comma-separated")
+    amqp_prefetch: int = Field(64, ge=1, le=65535, description="unacknowledged requests the broker pushes")
+    amqp_concurrency: int = Field(32, ge=1, le=10000, description="AMQP requests executed at once")
+    workers: int = Field(1, ge=1, le=256, description="gateway processes on this host")
+    log_format: Literal["text", "json"] = Field("text", description="text, or json: one object per line")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="least severe level logged"
+    )
+    startup_wait_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="how long serve and migrate wait for an unreachable database or broker",
+    )
+    outage_log_seconds: float = Field(
+        60.0,
+        ge=1,
+        le=86400,
+        description="while the database or broker stays down, a 'still down' line this often",
+    )
+    extra: dict[str, str] = Field(default_factory=dict, description="tuning knobs for tests and benchmarks")
 
     @classmethod
-    def from_env(cls) -> GatewaySettings:
-        env = os.environ
-        return cls(
-            database_url=env.get("ORDERGATE_DATABASE_URL", cls.database_url),
-            amqp_url=env.get("ORDERGATE_AMQP_URL") or None,
-            host=env.get("ORDERGATE_HOST", cls.host),
-            port=_env_int("ORDERGATE_PORT", cls.port),
-            credentials_path=env.get("ORDERGATE_CREDENTIALS") or None,
-            max_body_bytes=_env_int("ORDERGATE_MAX_BODY_BYTES", cls.max_body_bytes),
-            auto_start=_env_bool("ORDERGATE_AUTO_START"),
-            switched_off=env.get("ORDERGATE_SWITCHED_OFF", ""),
-            amqp_prefetch=_env_int("ORDERGATE_AMQP_PREFETCH", cls.amqp_prefetch),
-            amqp_concurrency=_env_int("ORDERGATE_AMQP_CONCURRENCY", cls.amqp_concurrency),
-            workers=_env_int("ORDERGATE_WORKERS", cls.workers),
-        )
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags and keyword arguments first, then the environment ``from_env`` was handed."""
+        return init_settings, _Environment(settings_cls)
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        problem = database_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _amqp_url(cls, value: str | None) -> str | None:
+        problem = amqp_url_problem(value) if value else None
+        if problem:
+            raise ValueError(problem)
+        return value or None
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if value != value.strip() or any(c.isspace() for c in value):
+            raise ValueError("must be a host name or address, without spaces")
+        return value
+
+    @field_validator("switched_off")
+    @classmethod
+    def _switched_off(cls, value: str) -> str:
+        parse_switched_off(value)  # ValueError names the entry
+        return value
+
+    @model_validator(mode="after")
+    def _one_port_for_workers(self) -> GatewaySettings:
+        if self.port == 0 and self.workers > 1:
+            raise ValueError("ORDERGATE_PORT 0 (any free port) cannot be shared by several workers")
+        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **flags: Any) -> GatewaySettings:
+        """The settings of the environment (``os.environ`` by default), with ``flags`` overriding.
+
+        Raises ``SettingsError`` listing every problem at once."""
+        token = _ENVIRON.set(dict(os.environ if environ is None else environ))
+        try:
+            return cls(**{name: value for name, value in flags.items() if value is not None})
+        except ValidationError as e:
+            raise SettingsError([_problem(error, flags) for error in e.errors()]) from None
+        finally:
+            _ENVIRON.reset(token)
+
+
+def env_name(field: str) -> str:
+    alias = GatewaySettings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return PREFIX + field.upper()
+
+
+def environment_names() -> list[str]:
+    """Every variable the model reads, in field order."""
+    return [env_name(name) for name in GatewaySettings.model_fields if name != "extra"]
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``ORDERGATE_*`` variables that are no setting (a typo, or one from another version)."""
+    known = environment_names()
+    found = []
+    for name in sorted(environ):
+        if name.startswith(PREFIX) and name not in known and not name.startswith(NOT_SETTINGS):
+            close = difflib.get_close_matches(name, known, n=1)
+            found.append(f"{name} is not a setting" + (f" (did you mean {close[0]}?)" if close else ""))
+    return found
+
+
+_MESSAGES = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false (or 1/0, yes/no, on/off)",
+    "string_too_short": "must not be empty",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "literal_error": "must be one of {expected}",
+}
+
+
+def _problem(error: Mapping[str, Any], flags: Mapping[str, Any]) -> str:
+    """One pydantic error as a line naming the variable (or flag) as the operator wrote it."""
+    field = str(error["loc"][0]) if error["loc"] else ""
+    if field in ("ORDERGATE_CREDENTIALS",):
+        field = "credentials_path"
+    if field not in GatewaySettings.model_fields:  # a check across fields: its message names them
+        return str(error["msg"]).removeprefix("Value error, ")
+    name = FLAGS[field] if flags.get(field) is not None and field in FLAGS else env_name(field)
+    kind = str(error["type"])
+    if kind == "value_error":
+        what = str(error["msg"]).removeprefix("Value error, ")
+    elif kind == "int_parsing":
+        what = "must be an integer"
+    else:
+        what = _MESSAGES.get(kind, str(error["msg"])).format(**error.get("ctx", {}))
+    value = error.get("input")
+    shown = safe_url(value) if isinstance(value, str) and "://" in value else value
+    return f"{name} {what}, not {shown!r}" if kind != "value_error" else f"{name}: {what}"
