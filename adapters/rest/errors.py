@@ -5,6 +5,14 @@ status, @type: "Error"}``: core errors through ``STATUS`` (keyed on the
 core's stable ``kind``), HTTP-level failures (unknown path, wrong method,
 body too large) with their own status, anything unexpected as 500 without
 internals.
+
+An infrastructure failure (database or broker unavailable: the core's
+``remote`` kind) is 503 with ``Retry-After``, and is not logged here: during
+an outage every request fails alike, and the gateway logs the outage once
+(``ordergate.outage``).  A failure that reaches this middleware without the
+core having named it is recognised by the predicate the composition root
+puts under ``INFRASTRUCTURE`` (the store's own test), so it too is a 503,
+never a 500 with a traceback per request.
 """
 
 from __future__ import annotations
@@ -19,6 +27,10 @@ from adapters.identity import Unauthenticated
 from core.domain.errors import OrderError
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5  # what a 503 asks the caller to wait before trying again
+# set by the composition root: does this exception mean the database (or broker) is unavailable?
+INFRASTRUCTURE: web.AppKey[Callable[[BaseException], bool]] = web.AppKey("infrastructure_failure")
 
 # core error kind -> (HTTP status, reason)
 STATUS: dict[str, tuple[int, str]] = {
@@ -64,7 +76,14 @@ def error_of(exc: OrderError) -> tuple[int, dict[str, Any]]:
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:
+    if status == 503:
+        headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER_SECONDS)}
     return web.json_response(body, status=status, headers=headers)
+
+
+def _unavailable(request: web.Request, error: Exception) -> bool:
+    infrastructure = request.config_dict.get(INFRASTRUCTURE)
+    return infrastructure is not None and infrastructure(error)
 
 
 def _http_error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -92,7 +111,10 @@ async def tmf_errors(request: web.Request, handler: Handler) -> web.StreamRespon
             raise
         allow = {"Allow": e.headers["Allow"]} if "Allow" in e.headers else None
         return _http_error(e.status, (e.text or "").strip() or e.reason, allow)
-    except Exception:
+    except Exception as e:
+        if _unavailable(request, e):
+            message = "the gateway cannot reach its database or broker now: retry later"
+            return _json(503, error_body(503, "remote", STATUS["remote"][1], message))
         log.exception("REST %s %s failed", request.method, request.path)
         return _json(
             500, error_body(500, "internalError", "Internal error", "the request could not be served")

@@ -9,6 +9,11 @@ message is large (``offload_bytes`` / ``offload_elements``), so a
 megabyte-sized envelope never stalls the loop.  The core call itself runs
 on the loop, at most ``max_in_flight`` at a time, so SOAP load leaves
 database connections to the REST and AMQP profiles of the same process.
+
+An infrastructure failure (the core's ``Unavailable``, or an exception the
+predicate under ``INFRASTRUCTURE`` recognises) is a ``Server`` fault whose
+detail is ``remoteException``, and is not logged per request: the gateway
+logs the outage once (``ordergate.outage``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ from core.usecases import OrderManagement
 log = logging.getLogger(__name__)
 
 PATH = "/soap/OrderManagement"
+# set by the composition root: does this exception mean the database (or broker) is unavailable?
+INFRASTRUCTURE: web.AppKey[Callable[[BaseException], bool]] = web.AppKey("soap_infrastructure_failure")
+UNAVAILABLE = "the gateway cannot reach its database or broker now: retry later"
 T = TypeVar("T")
 _XML_TYPES = ("text/xml", "application/xml")
 _SOAP12_TYPE = "application/soap+xml"
@@ -76,6 +84,11 @@ def _action_fault(header: str | None, operation: str) -> SoapFault | None:
 
 def _xml_response(body: bytes, status: int) -> web.Response:
     return web.Response(body=body, status=status, content_type="text/xml", charset="utf-8")
+
+
+def _unavailable(request: web.Request, error: Exception) -> bool:
+    infrastructure = request.config_dict.get(INFRASTRUCTURE)
+    return infrastructure is not None and infrastructure(error)
 
 
 class SoapEndpoint:
@@ -141,7 +154,9 @@ class SoapEndpoint:
             return _xml_response(fault_bytes(fault), 500)
         except ConnectionError:
             raise  # the client went away: nobody to answer
-        except Exception:
+        except Exception as e:
+            if _unavailable(request, e):
+                return _xml_response(fault_bytes(SoapFault(SERVER, UNAVAILABLE)), 500)
             log.exception("SOAP request failed outside any operation")
             return _xml_response(
                 fault_bytes(SoapFault(SERVER, "the gateway failed to handle the request")), 500
@@ -173,7 +188,9 @@ class SoapEndpoint:
                 (response,) = await self._operations.execute(caller, soap.element)
         except OrderError as e:
             raise order_fault(operation, e) from None
-        except Exception:
+        except Exception as e:
+            if _unavailable(request, e):
+                raise operation_fault(operation, "remote", UNAVAILABLE) from None
             log.exception("SOAP %s failed", operation)
             raise operation_fault(
                 operation, "unexpected", "the gateway failed to complete the operation"
