@@ -3,6 +3,12 @@
 Nothing here runs at import time.  ``build_app`` wires the store, the core,
 the outbox relay and every profile into one aiohttp application; the
 background workers start and stop with the app (``cleanup_ctx``).
+
+Besides the profiles it wires what makes failures plain: the schema check
+on start (``ordergate.startup.ensure_schema``), ``/readyz`` (database
+reachable, schema at the code's head, broker connected), the watch that
+logs each outage once (``ordergate.outage``), the predicate by which the
+HTTP profiles recognise an infrastructure failure, and ``X-Request-ID``.
 """
 
 from __future__ import annotations
@@ -15,12 +21,17 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from adapters.identity import Credentials
-from adapters.sql import SqlaOrderStore, migrate_async
+from adapters.rest.requestid import RequestsInFlight
+from adapters.sql import SqlaOrderStore
+from adapters.sql.migrate import schema_state
+from core.domain.errors import OrderError
 from core.ports import EventPublisher
 from core.usecases import OrderManagement, Settings
 from core.usecases.management import parse_switched_off
 from core.usecases.relay import OutboxRelay, stop_worker
+from ordergate.outage import Outages, dependency_of, short
 from ordergate.settings import GatewaySettings
+from ordergate.startup import StartupError, ensure_schema
 
 log = logging.getLogger("ordergate")
 
@@ -34,14 +45,31 @@ class Gateway:
     publishers: list[EventPublisher] = field(default_factory=list)
     relay: OutboxRelay | None = None
     broker_ready: list[object] = field(default_factory=list)
+    outages: Outages = field(default_factory=Outages)
+    http: RequestsInFlight = field(default_factory=RequestsInFlight)
+    amqp: object | None = None  # the AMQP profile, when there is one
+
+
+def load_credentials(path: str | None) -> Credentials | None:
+    """The credentials file, or ``StartupError`` saying what is wrong with it."""
+    if not path:
+        return None
+    try:
+        return Credentials.load(path)
+    except OrderError as e:  # unreadable, or not JSON
+        raise StartupError(e.message) from None
+    except (KeyError, ValueError, TypeError, AttributeError) as e:
+        raise StartupError(
+            f"credentials file {path}: not as docs/identity.md describes ({short(e)})"
+        ) from None
 
 
 def build_gateway(settings: GatewaySettings) -> Gateway:
+    credentials = load_credentials(settings.credentials_path)
     store = SqlaOrderStore(settings.database_url)
     core = Settings(auto_start=settings.auto_start, switched_off=parse_switched_off(settings.switched_off))
     orders = OrderManagement(store, core)
-    credentials = Credentials.load(settings.credentials_path) if settings.credentials_path else None
-    return Gateway(settings, store, orders, credentials)
+    return Gateway(settings, store, orders, credentials, outages=Outages(settings.outage_log_seconds))
 
 
 GATEWAY = web.AppKey("gateway", Gateway)
@@ -51,24 +79,63 @@ async def _health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "up"})
 
 
+async def probe(gw: Gateway) -> dict[str, str | None]:
+    """Each dependency: None when it is up, else why not (database, schema, broker)."""
+    found: dict[str, str | None] = {}
+    try:
+        async with asyncio.timeout(5.0):
+            state = await schema_state(gw.store.engine)
+        found["database"] = None
+        found["schema"] = None if state.at_head else f"the schema is {state}"
+    except Exception as e:
+        found["database"] = short(e) if not isinstance(e, TimeoutError) else "no answer within 5 s"
+    for ready in gw.broker_ready:
+        found["broker"] = None if await ready() else "not connected (reconnecting)"  # type: ignore[operator]
+    return found
+
+
 async def _ready(request: web.Request) -> web.Response:
-    gw = request.app[GATEWAY]
-    checks = {"database": await gw.store.ping()}
-    for probe in gw.broker_ready:
-        checks["broker"] = bool(await probe())  # type: ignore[operator]
+    """Ready: the database answers, its schema is the code's, the broker (if any) is connected."""
+    found = await probe(request.app[GATEWAY])
+    # no "schema" while the database does not answer: its state is then unknown, not wrong
+    checks = {name: reason is None for name, reason in found.items()}
     ok = all(checks.values())
-    return web.json_response(
-        {"status": "ready" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
-    )
+    body: dict[str, object] = {"status": "ready" if ok else "unavailable", "checks": checks}
+    if not ok:
+        body["problems"] = {name: reason for name, reason in found.items() if reason is not None}
+    return web.json_response(body, status=200 if ok else 503)
 
 
 async def _open_store(app: web.Application) -> AsyncIterator[None]:
+    """The schema checked (an SQLite file brought up to date) before anything serves; on the way
+    out, after the relay stopped, what is still owed to the event consumers."""
     gw = app[GATEWAY]
-    if gw.store.sqlite:
-        # the embedded default brings its own file up to date
-        await migrate_async(gw.settings.database_url)
+    try:
+        await ensure_schema(gw.store)
+        yield
+        log.info("%s", await _owed(gw.store))
+    finally:
+        await gw.store.close()
+
+
+async def _owed(store: SqlaOrderStore) -> str:
+    try:
+        owed = len(await store.unpublished(1000))
+    except Exception:  # the database is gone too: the outbox keeps them all the same
+        return "events still owed to consumers: unknown (database unavailable); they wait in the outbox"
+    return f"{owed}{'+' if owed == 1000 else ''} events still owed to consumers wait in the outbox"
+
+
+async def _watch_outages(app: web.Application) -> AsyncIterator[None]:
+    gw = app[GATEWAY]
+
+    async def probed() -> dict[str, str | None]:
+        return await probe(gw)
+
+    task = asyncio.create_task(gw.outages.watch(probed), name="outage-watch")
     yield
-    await gw.store.close()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _run_relay(app: web.Application) -> AsyncIterator[None]:
@@ -138,15 +205,26 @@ def _wire_amqp(app: web.Application, gw: Gateway) -> None:
     app.cleanup_ctx.append(profile.serve)
     gw.publishers.append(profile.publisher)
     gw.broker_ready.append(profile.ready)
+    gw.amqp = profile
+
+
+def _infrastructure(error: BaseException) -> bool:
+    """For the HTTP profiles: does this failure mean the database or the broker is unavailable?"""
+    return dependency_of(error) is not None
 
 
 def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.Application:
+    from adapters.rest.errors import INFRASTRUCTURE as REST_INFRASTRUCTURE
+    from adapters.soap.endpoint import INFRASTRUCTURE as SOAP_INFRASTRUCTURE
+
     gw = gateway or build_gateway(settings)
-    app = web.Application(client_max_size=settings.max_body_bytes)
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[gw.http])
     app[GATEWAY] = gw
+    app[REST_INFRASTRUCTURE] = app[SOAP_INFRASTRUCTURE] = _infrastructure
     app.router.add_get("/healthz", _health)
     app.router.add_get("/readyz", _ready)
     app.cleanup_ctx.append(_open_store)
+    app.cleanup_ctx.append(_watch_outages)
     _wire_rest(app, gw)
     _wire_soap(app, gw)
     _wire_xml(app, gw)

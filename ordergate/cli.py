@@ -1,74 +1,103 @@
-"""The ``ordergate`` command: serve, migrate, bench, hash-key."""
+"""The ``ordergate`` command: serve, migrate, check, bench, hash-key, and ``--version``.
+
+Every command that reads settings validates all of them first (one line per
+problem, exit 2).  What can go wrong on the way up ends the command with one
+line and the exit code ``ordergate.startup`` documents (2: fix the settings
+or the deployment; 1: the database or broker stayed out of reach).
+"""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import asyncio
 import logging
 import os
 import sys
 from typing import Any
 
-from ordergate.settings import GatewaySettings
+from ordergate import __version__
+from ordergate.settings import FLAGS, GatewaySettings, SettingsError, unknown_variables
 
-_OVERRIDABLE = ("database_url", "amqp_url", "host", "port", "workers")
+log = logging.getLogger("ordergate")
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given on the command line (they override the environment)."""
-    return {name: value for name in _OVERRIDABLE if (value := getattr(args, name, None)) is not None}
-
-
-def _settings(args: argparse.Namespace) -> GatewaySettings:
-    return dataclasses.replace(GatewaySettings.from_env(), **_given(args))
+    return {name: value for name in FLAGS if (value := getattr(args, name, None)) is not None}
 
 
 def _overrides(args: argparse.Namespace) -> list[str]:
     """The command-line overrides of ``serve``, as given (for worker processes)."""
-    return [
-        part for name, value in _given(args).items() for part in (f"--{name.replace('_', '-')}", str(value))
-    ]
+    return [part for name, value in _given(args).items() for part in (FLAGS[name], str(value))]
+
+
+def _settings(args: argparse.Namespace) -> GatewaySettings | None:
+    try:
+        return GatewaySettings.from_env(**_given(args))
+    except SettingsError as e:
+        for problem in e.problems:
+            print(f"ordergate {args.command}: {problem}", file=sys.stderr)
+        return None
+
+
+def _start_logging(args: argparse.Namespace, settings: GatewaySettings) -> Any:
+    from ordergate import logs
+
+    fold = logs.configure(settings.log_format, settings.log_level)
+    for unknown in unknown_variables(os.environ):
+        log.warning("%s; it is ignored", unknown)
+    return fold
+
+
+def _fail(args: argparse.Namespace, settings: GatewaySettings, message: str, code: int) -> int:
+    """The one line a failed command ends with (a JSON object when the log is JSON)."""
+    if settings.log_format == "json":
+        log.error("ordergate %s: %s", args.command, message)
+    else:
+        print(f"ordergate {args.command}: {message}", file=sys.stderr)
+    return code
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
+    from ordergate.serving import serve
+    from ordergate.startup import StartupError
+    from ordergate.workers import WORKER_ENV, supervise
 
-    from ordergate.bootstrap import build_app, build_gateway
-    from ordergate.workers import WORKER_ENV, Supervisor, worker_command
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        settings = _settings(args)
-        if settings.workers < 1:
-            raise ValueError(f"ORDERGATE_WORKERS must be at least 1, not {settings.workers}")
-        if settings.workers > 1 and WORKER_ENV not in os.environ:
-            gateway = build_gateway(settings)  # refuses bad settings before any worker starts
-            if gateway.store.sqlite:
-                from adapters.sql import migrate
-
-                migrate(settings.database_url)  # once, before the workers open the file
-            return Supervisor(worker_command(_overrides(args)), settings.workers).run()
-        app = build_app(settings)
-    except ValueError as e:  # a setting that cannot be used, e.g. ORDERGATE_SWITCHED_OFF
-        print(f"ordergate serve: {e}", file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return 2
-    # several workers share the port: the kernel spreads connections among them
-    shared = settings.workers > 1 or WORKER_ENV in os.environ
-    web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=shared)
-    return 0
+    fold = _start_logging(args, settings)
+    worker = WORKER_ENV in os.environ
+    try:
+        if settings.workers > 1 and not worker:
+            return supervise(settings, _overrides(args))
+        return asyncio.run(serve(settings, fold, shared=settings.workers > 1 or worker))
+    except StartupError as e:
+        return _fail(args, settings, e.message, e.code)
+    except KeyboardInterrupt:
+        return 130
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from adapters.sql import migrate
+    from ordergate.check import migrate_database
+    from ordergate.startup import StartupError
 
-    try:
-        settings = _settings(args)
-    except ValueError as e:  # a malformed number in the environment
-        print(f"ordergate migrate: {e}", file=sys.stderr)
+    settings = _settings(args)
+    if settings is None:
         return 2
-    migrate(settings.database_url)
-    print("schema is up to date")
+    _start_logging(args, settings)
+    try:
+        done = asyncio.run(migrate_database(settings))
+    except StartupError as e:
+        return _fail(args, settings, e.message, e.code)
+    print(f"ordergate migrate: {done}")
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from ordergate.check import run_checks
+
+    return asyncio.run(run_checks(_given(args), sys.stdout))
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -87,19 +116,22 @@ def _hash_key(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ordergate", description="Order-management gateway")
+    p.add_argument("--version", action="version", version=f"ordergate {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     for name, fn, help_ in (
         ("serve", _serve, "run the gateway"),
-        ("migrate", _migrate, "upgrade the schema"),
+        ("migrate", _migrate, "bring the database schema up to date"),
+        ("check", _check, "check settings, database, schema, broker and credentials; exit 1 on a problem"),
     ):
         s = sub.add_parser(name, help=help_)
         s.add_argument("--database-url", help="overrides ORDERGATE_DATABASE_URL")
         s.set_defaults(fn=fn)
-        if name == "serve":
+        if name in ("serve", "check"):
             s.add_argument("--amqp-url", help="overrides ORDERGATE_AMQP_URL")
+        if name == "serve":
             s.add_argument("--host", help="overrides ORDERGATE_HOST")
-            s.add_argument("--port", type=int, help="overrides ORDERGATE_PORT")
-            s.add_argument("--workers", type=int, help="overrides ORDERGATE_WORKERS (gateway processes)")
+            s.add_argument("--port", help="overrides ORDERGATE_PORT")
+            s.add_argument("--workers", help="overrides ORDERGATE_WORKERS (gateway processes)")
     b = sub.add_parser("bench", help="run a benchmark: core, rest, amqp or soap")
     b.add_argument("target", choices=["core", "rest", "amqp", "soap"])
     b.add_argument(

@@ -11,10 +11,15 @@ request log, as across restarts.
 
 SIGTERM or SIGINT stops the workers (each finishes what it has in flight)
 and then the supervisor.
+
+Before any worker starts, ``supervise`` checks once what every worker would
+check (credentials file, port, database, schema, broker), so a misstep ends
+the command with one line instead of N workers failing and being restarted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import logging
 import os
@@ -24,6 +29,8 @@ import sys
 import time
 from collections.abc import Sequence
 from types import FrameType
+
+from ordergate.settings import GatewaySettings
 
 log = logging.getLogger("ordergate.workers")
 
@@ -102,6 +109,8 @@ class Supervisor:
 
     @staticmethod
     def _stop_all(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+        running = [p for p in processes if p.poll() is None]
+        log.info("stopping %d workers (each finishes what it has in flight)", len(running))
         for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -113,6 +122,7 @@ class Supervisor:
                 log.warning("worker pid %d did not stop in time; killed", process.pid)
                 process.kill()
                 process.wait()
+        log.info("all workers stopped")
 
 
 def _end_with_parent() -> None:
@@ -127,3 +137,28 @@ def _end_with_parent() -> None:
 def worker_command(overrides: Sequence[str]) -> list[str]:
     """The command line of one worker: ``ordergate serve`` with the same overrides."""
     return [sys.executable, "-m", "ordergate.cli", "serve", *overrides]
+
+
+async def _prepare_once(settings: GatewaySettings) -> None:
+    from adapters.sql import SqlaOrderStore
+    from ordergate.startup import prepare
+
+    store = SqlaOrderStore(settings.database_url, native=False)
+    try:
+        log.info("%s", await prepare(store, settings))
+    finally:
+        await store.close()
+
+
+def supervise(settings: GatewaySettings, overrides: Sequence[str]) -> int:
+    """Check once what every worker needs (``StartupError`` if it is wrong), then run the workers."""
+    from ordergate.bootstrap import load_credentials
+    from ordergate.startup import listening_socket
+
+    load_credentials(settings.credentials_path)
+    listening_socket(settings, shared=True).close()
+    asyncio.run(
+        _prepare_once(settings)
+    )  # the embedded SQLite file: migrated once, before the workers open it
+    log.info("supervising %d workers on %s:%d", settings.workers, settings.host, settings.port)
+    return Supervisor(worker_command(overrides), settings.workers).run()

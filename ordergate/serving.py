@@ -1,0 +1,85 @@
+"""``ordergate serve`` in one process: checked start, announced listeners, graceful stop.
+
+The order matters to an operator: the port is bound first (a port in use or
+a host that does not resolve ends the start at once, before any waiting),
+then the database and the broker are waited for and the schema checked
+(``ordergate.startup``), and only then does the gateway listen.  It says
+where it listens, one line per listener; on SIGTERM or SIGINT it stops
+taking work, finishes what is in flight, and says what it finished, what it
+cut short and what is still owed to the event consumers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+
+from aiohttp import web
+
+from adapters.sql.engine import safe_url
+from ordergate import __version__
+from ordergate.bootstrap import Gateway, build_app, build_gateway
+from ordergate.logs import OutageFold
+from ordergate.settings import GatewaySettings
+from ordergate.startup import listening_socket, prepare
+
+log = logging.getLogger("ordergate")
+
+SHUTDOWN_SECONDS = 20.0  # for HTTP requests in flight (AMQP requests have their own, see docs/amqp.md)
+ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs request %{X-Request-ID}o'
+
+
+def _http_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def announce(gw: Gateway, sock: socket.socket, done: str) -> None:
+    """One line per listener and store, none with a password."""
+    url, worker = _http_url(sock), os.environ.get("ORDERGATE_WORKER")
+    process = f"worker {worker} of {gw.settings.workers}" if worker else "1 process"
+    log.info("ordergate %s serving (%s, pid %d)", __version__, process, os.getpid())
+    log.info("REST %s/tmf-api/...; SOAP %s/soap/OrderManagement (WSDL: ?wsdl)", url, url)
+    log.info("health %s/healthz, readiness %s/readyz, XSD %s/xml/ordermanagement.xsd", url, url, url)
+    log.info("%s", done.replace(gw.store.url, safe_url(gw.store.url)))
+    if gw.amqp is not None:
+        log.info("%s", gw.amqp.describe())  # type: ignore[attr-defined]
+    else:
+        log.info("AMQP off (ORDERGATE_AMQP_URL unset)")
+
+
+async def _stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+async def serve(settings: GatewaySettings, fold: OutageFold, shared: bool) -> int:
+    gw = build_gateway(settings)
+    fold.outages = gw.outages
+    sock = listening_socket(settings, shared)
+    try:
+        done = await prepare(gw.store, settings)
+        runner = web.AppRunner(
+            build_app(settings, gw), access_log_format=ACCESS_LOG_FORMAT, shutdown_timeout=SHUTDOWN_SECONDS
+        )
+        await runner.setup()
+    except BaseException:
+        sock.close()
+        await gw.store.close()
+        raise
+    try:
+        await web.SockSite(runner, sock, shutdown_timeout=SHUTDOWN_SECONDS).start()
+        announce(gw, sock, done)
+        await _stopped()
+        log.info("stopping: %d HTTP requests in flight, finishing them", gw.http.in_flight)
+    finally:
+        await runner.cleanup()
+    log.info("stopped (HTTP requests cut short: %d)", gw.http.cut)
+    return 0
