@@ -3,7 +3,9 @@
 Shared by the AMQP integration tests and the AMQP conformance driver.  The
 vhost and the users are made with ``rabbitmqctl`` and removed afterwards, so
 the contract's queue and exchange names stay the real ones and nothing leaks
-into other vhosts.
+into other vhosts.  Their names carry the run's prefix (``tests/prefix.py``);
+at the end of the session whatever is left under it is removed -- never a
+vhost or user of another run.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from core.usecases import OrderManagement, Settings
 from core.usecases.management import parse_switched_off
 from ordergate.bootstrap import Gateway, build_app
 from ordergate.settings import GatewaySettings
+from tests import prefix
 from tests.amqp_broker import broker_url, ctl, reset_broker
 
 ROLES = {
@@ -44,35 +46,27 @@ _SCHEMAS: dict[str, xmlschema.XMLSchema] = {}
 # ------------------------------------------------------------------ broker side
 
 
-def _alive(pid: str) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
+_USED = {"broker": False}
 
 
-def sweep_leftovers() -> None:
-    """Remove the vhosts and users of test runs that died before cleaning up (killed, timed out):
-    their names carry the pid of the run that made them."""
+def remove_own_leftovers() -> None:
+    """The vhosts and users of this run that a test left behind (none of another run's)."""
+    if not _USED["broker"]:
+        return
     for line in ctl("list_vhosts").splitlines():
-        parts = line.strip().split("-")
-        if line.startswith("ordergate-test-") and len(parts) == 4 and not _alive(parts[2]):
+        if prefix.ours(line.strip()):
             ctl("delete_vhost", line.strip())
     for line in ctl("list_users").splitlines():
         user = line.split("\t")[0]
-        parts = user.split("-")
-        if user.startswith("og-") and len(parts) == 4 and not _alive(parts[2]):
+        if prefix.ours(user):
             ctl("delete_user", user)
 
 
 @contextlib.contextmanager
 def throwaway_vhost() -> Iterator[str]:
     """A vhost of its own (guest may use it), deleted with everything in it on exit."""
-    sweep_leftovers()
-    name = f"ordergate-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    name = prefix.name("vhost")
+    _USED["broker"] = True
     ctl("add_vhost", name)
     try:
         ctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
@@ -84,9 +78,8 @@ def throwaway_vhost() -> Iterator[str]:
 @contextlib.contextmanager
 def broker_users(vhost: str, actors: Iterable[str]) -> Iterator[dict[str, str]]:
     """A broker user per actor, allowed on the vhost: actor -> AMQP URL; deleted on exit."""
-    users = {
-        actor: (f"og-{actor}-{os.getpid()}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex) for actor in actors
-    }
+    users = {actor: (prefix.name(actor), uuid.uuid4().hex) for actor in actors}
+    _USED["broker"] = True
     created = []
     try:
         for user, password in users.values():
