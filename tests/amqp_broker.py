@@ -115,6 +115,9 @@ def received(message: AbstractIncomingMessage, schema: xmlschema.XMLSchema) -> R
 # ------------------------------------------------------------------ requester
 
 
+DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+
+
 async def _own_queue(channel: aio_pika.abc.AbstractChannel, durable: bool) -> aio_pika.abc.AbstractQueue:
     """An exclusive server-named queue, or a durable one of its own name (it outlives the broker)."""
     if durable:
@@ -165,11 +168,15 @@ class _Deliveries:
 class Requester:
     """Sends requests to ``ordergate.requests`` and collects the replies by correlation id."""
 
-    def __init__(self, url: str, schema: xmlschema.XMLSchema, *, durable: bool = False) -> None:
-        """``durable``: a robust connection and a durable reply queue, to outlive a broker restart."""
+    def __init__(
+        self, url: str, schema: xmlschema.XMLSchema, *, durable: bool = False, direct: bool = False
+    ) -> None:
+        """``durable``: a robust connection and a durable reply queue, to outlive a broker restart;
+        ``direct``: no reply queue, RabbitMQ's direct reply-to (requests go on the same channel)."""
         self._url = url
         self._schema = schema
         self._durable = durable
+        self._direct = direct and not durable
         self.replies: dict[str, list[Received]] = defaultdict(list)
         self.invalid: list[str] = []
         self._arrived = asyncio.Condition()
@@ -178,7 +185,10 @@ class Requester:
     async def open(self) -> Requester:
         self._connection = await (aio_pika.connect_robust if self._durable else aio_pika.connect)(self._url)
         self.channel = await self._connection.channel()
-        self.reply_queue = await _own_queue(self.channel, self._durable)
+        if self._direct:  # the pseudo-queue is consumed without acks, and never declared
+            self.reply_queue = await self.channel.get_queue(DIRECT_REPLY_TO, ensure=False)
+        else:
+            self.reply_queue = await _own_queue(self.channel, self._durable)
         await self.reply_queue.consume(self._on_reply, no_ack=self._deliveries.no_ack)
         return self
 

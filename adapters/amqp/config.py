@@ -26,7 +26,29 @@ class AmqpSettings:
     # how long a stopping listener lets requests in flight finish
     drain_seconds: float = 10.0
     publish_timeout_seconds: float = 10.0
+    # What one queryOrders request may cost in replies: a query of a few thousand orders
+    # with howMany=1 would otherwise be thousands of replies, every one held in memory
+    # until they are published together with the request's acknowledgement.
+    max_query_replies: int = 64
+    max_reply_bytes: int = 1024 * 1024
+    max_query_bytes: int = 8 * 1024 * 1024
 
     def __post_init__(self) -> None:
-        if self.prefetch < 1 or self.concurrency < 1 or self.max_message_bytes < 1:
-            raise ValueError("prefetch, concurrency and max_message_bytes must be at least 1")
+        sizes = (self.prefetch, self.concurrency, self.max_message_bytes, self.max_query_replies)
+        if min(sizes) < 1 or self.max_reply_bytes < 1 or self.max_query_bytes < 1:
+            raise ValueError(
+                "prefetch, concurrency and the message, reply and query limits must be at least 1"
+            )
+
+    @property
+    def reply_limits(self) -> ReplyLimits:
+        return ReplyLimits(self.max_query_replies, self.max_reply_bytes, self.max_query_bytes)
+
+
+@dataclass(frozen=True)
+class ReplyLimits:
+    """What the replies to one request may come to; a query that would need more is refused."""
+
+    max_query_replies: int = AmqpSettings.max_query_replies
+    max_reply_bytes: int = AmqpSettings.max_reply_bytes
+    max_query_bytes: int = AmqpSettings.max_query_bytes

@@ -1,11 +1,13 @@
-"""One request message in, its reply elements out: the profile's translation to the core.
+"""One request message in, its replies out: the profile's translation to the core.
 
 Transport-neutral on purpose (no aio-pika here): the listener decides what
 happens to the delivery from the outcome --
 
 * a ``Reply`` (``<op>Response`` pages, or one ``<op>Exception``) is published
   to ``reply_to`` and the request acknowledged;
-* ``Unanswerable`` goes to the dead-letter queue with its reason;
+* ``Unanswerable`` goes to the dead-letter queue with its reason (among
+  them a ``reply_to`` naming a queue the requester does not own, see
+  ``reply_queue``);
 * ``core.domain.errors.Unavailable`` (the database is down) goes back to the
   queue after a backoff, unanswered.
 """
@@ -16,13 +18,16 @@ import asyncio
 import hashlib
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 
+from adapters.amqp.config import AmqpSettings, ReplyLimits
 from adapters.amqp.headers import MESSAGE_NAME, REQUEST_SENDER_ID, MessageType, header_text
+from adapters.amqp.query_replies import ReplyMessage, query_replies
+from adapters.amqp.reply_queue import refusal
 from adapters.identity import LOCAL_ADMIN, Credentials, Unauthenticated
 from adapters.xml import (
     XmlOrderOperations,
@@ -77,7 +82,12 @@ class IncomingRequest:
 @dataclass(frozen=True)
 class Reply:
     message_type: MessageType
-    elements: list[etree._Element]
+    messages: list[ReplyMessage]
+
+    @property
+    def elements(self) -> list[etree._Element]:
+        """The replies parsed again, for tests and tools."""
+        return [etree.fromstring(m.body) for m in self.messages]
 
 
 def exception_of(operation: str, error: Exception) -> etree._Element:
@@ -94,6 +104,9 @@ def exception_of(operation: str, error: Exception) -> etree._Element:
     return exception_element(operation, "remote", f"internal error while executing {operation}")
 
 
+_OWN_QUEUES = (AmqpSettings.requests_queue, AmqpSettings.dead_letter_queue)
+
+
 class RequestDispatcher:
     def __init__(
         self,
@@ -101,12 +114,28 @@ class RequestDispatcher:
         credentials: Credentials | None,
         max_message_bytes: int,
         retry_pause_seconds: float = 0.2,
+        *,
+        limits: ReplyLimits | None = None,
+        own_queues: Collection[str] = _OWN_QUEUES,
     ) -> None:
         self._operations = operations
         self._known = frozenset(operations.operations)
         self._credentials = credentials
         self._max_bytes = max_message_bytes
         self._retry_pause = retry_pause_seconds
+        self._limits = limits or ReplyLimits()
+        self._own_queues = frozenset(own_queues)
+
+    def configured(self, settings: AmqpSettings) -> RequestDispatcher:
+        """This dispatcher with the settings' reply limits and queue names (the listener's)."""
+        return RequestDispatcher(
+            self._operations,
+            self._credentials,
+            self._max_bytes,
+            self._retry_pause,
+            limits=settings.reply_limits,
+            own_queues=(settings.requests_queue, settings.dead_letter_queue),
+        )
 
     async def answer(self, request: IncomingRequest) -> Reply:
         """The reply to one request; Unanswerable or Unavailable when there is none to give.
@@ -123,6 +152,7 @@ class RequestDispatcher:
             raise Unanswerable("the request has no reply_to: its result could never be delivered")
         if not (request.message_id or request.correlation_id):
             raise Unanswerable("the request has neither message_id nor correlation_id")
+        self._check_reply_to(request.reply_to, request.user_id)
         operation = self._hinted_operation(request)
         try:
             root = parse_message(request.body, self._max_bytes)
@@ -132,7 +162,7 @@ class RequestDispatcher:
             operation_of(root)  # the namespace
             validate(root)
             caller = self._caller(request.user_id)
-            elements = await self._execute(caller, root, request, operation)
+            messages = await self._execute(caller, root, request, operation)
         except (Unavailable, Unanswerable):
             raise
         except Exception as error:
@@ -140,15 +170,23 @@ class RequestDispatcher:
                 raise Unanswerable(str(error)) from error
             if not isinstance(error, XmlRejected | OrderError | Unauthenticated):
                 log.error("request %s (%s) failed", request.message_id, operation, exc_info=error)
-            return Reply(MessageType.EXCEPTION, [exception_of(operation, error)])
-        return Reply(MessageType.RESPONSE, elements)
+            return _exception(operation, error)
+        return Reply(MessageType.RESPONSE, messages)
+
+    def _check_reply_to(self, reply_to: str, user_id: str | None) -> None:
+        """Before anything runs: a reply goes only to a queue the requester owns (the broker
+        checked ``user_id``; the prefix is that user's, from the credentials file)."""
+        prefix = None if self._credentials is None else self._credentials.reply_queue_prefix(user_id)
+        reason = refusal(reply_to, prefix, self._own_queues)
+        if reason is not None:
+            raise Unanswerable(reason)
 
     def unavailable(self, request: IncomingRequest, error: Unavailable) -> Reply:
         """The ``<op>Exception`` (remote) for a request that can no longer wait for the database."""
         operation = self._hinted_operation(request)
         if operation is None:
             raise Unanswerable(f"the database is unavailable: {error}")
-        return Reply(MessageType.EXCEPTION, [exception_of(operation, error)])
+        return _exception(operation, error)
 
     def _hinted_operation(self, request: IncomingRequest) -> str | None:
         """The operation as the OSS_MESSAGE_NAME header (else the first tag) names it, before the
@@ -186,7 +224,7 @@ class RequestDispatcher:
 
     async def _execute(
         self, caller: Caller, root: etree._Element, request: IncomingRequest, operation: str
-    ) -> list[etree._Element]:
+    ) -> list[ReplyMessage]:
         """Run the request with its key and its digest set: a redelivery is answered from the
         request log, and another request under the same key is refused."""
         token = REQUEST_KEY.set(self._request_key(caller, request))
@@ -202,9 +240,9 @@ class RequestDispatcher:
             REQUEST_HASH.reset(digest)
             REQUEST_KEY.reset(token)
 
-    async def _run(self, caller: Caller, root: etree._Element) -> list[etree._Element]:
+    async def _run(self, caller: Caller, root: etree._Element) -> list[ReplyMessage]:
         try:
-            return await self._operations.execute(caller, root, all_pages=True)
+            return await self._replies(caller, root)
         except OrderError:
             raise
         except Exception:
@@ -213,4 +251,14 @@ class RequestDispatcher:
             # answers the recorded result.  Anything else fails twice.
             log.warning("request failed unexpectedly; running it once more", exc_info=True)
             await asyncio.sleep(self._retry_pause)
-            return await self._operations.execute(caller, root, all_pages=True)
+            return await self._replies(caller, root)
+
+    async def _replies(self, caller: Caller, root: etree._Element) -> list[ReplyMessage]:
+        """The response(s), serialized: a query's pages within the reply limits."""
+        if etree.QName(root).localname == "queryOrdersRequest":
+            return await query_replies(root, self._operations.query_pages(caller, root), self._limits)
+        return [ReplyMessage.of(e) for e in await self._operations.execute(caller, root)]
+
+
+def _exception(operation: str, error: Exception) -> Reply:
+    return Reply(MessageType.EXCEPTION, [ReplyMessage.of(exception_of(operation, error))])

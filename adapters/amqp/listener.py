@@ -22,14 +22,13 @@ import aiormq
 import aiormq.abc
 import aiormq.exceptions
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
-from lxml import etree
 
 from adapters.amqp.config import AmqpSettings
 from adapters.amqp.connection import is_connected, robust_connection
 from adapters.amqp.dispatch import IncomingRequest, Reply, RequestDispatcher, Unanswerable
 from adapters.amqp.headers import dead_letter_headers, reply_headers
+from adapters.amqp.query_replies import ReplyMessage
 from adapters.amqp.settle import Outgoing, TransactionalSettler
-from adapters.xml import serialize
 from core.domain.errors import Unavailable
 from core.usecases.correlation import REQUEST_ID
 
@@ -95,8 +94,8 @@ def _gone(message: AbstractIncomingMessage) -> bool:
         return True
 
 
-def reply_message(request: IncomingRequest, reply: Reply, element: etree._Element) -> Outgoing:
-    name = etree.QName(element).localname
+def reply_message(request: IncomingRequest, reply: Reply, message: ReplyMessage) -> Outgoing:
+    name = message.name
     properties = aiormq.spec.Basic.Properties(
         content_type="application/xml",
         headers=reply_headers(reply.message_type, name, request.sender_id),  # type: ignore[arg-type]
@@ -107,7 +106,7 @@ def reply_message(request: IncomingRequest, reply: Reply, element: etree._Elemen
         message_type=name,
         app_id="ordergate",
     )
-    return Outgoing(request.reply_to or "", serialize(element), properties)
+    return Outgoing(request.reply_to or "", message.body, properties)
 
 
 def dead_letter(message: AbstractIncomingMessage, queue: str, reason: str) -> Outgoing:
@@ -129,7 +128,8 @@ def dead_letter(message: AbstractIncomingMessage, queue: str, reason: str) -> Ou
 class AmqpRequestListener:
     def __init__(self, settings: AmqpSettings, dispatcher: RequestDispatcher) -> None:
         self._settings = settings
-        self._dispatcher = dispatcher
+        # the queue names and reply limits are the listener's settings
+        self._dispatcher = dispatcher.configured(settings)
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._backoff = Backoff(settings.backoff_first_seconds, settings.backoff_max_seconds)
         self._settlers: weakref.WeakKeyDictionary[aiormq.abc.AbstractChannel, TransactionalSettler] = (
@@ -221,13 +221,13 @@ class AmqpRequestListener:
             except Unanswerable as unanswerable:
                 await self._dead_letter(message, unanswerable)
                 return
-            await self._settle(message, [reply_message(request, expired, e) for e in expired.elements])
+            await self._settle(message, [reply_message(request, expired, m) for m in expired.messages])
             return
         except Unanswerable as error:
             await self._dead_letter(message, error)
             return
         self._backoff.succeeded()
-        await self._settle(message, [reply_message(request, reply, e) for e in reply.elements])
+        await self._settle(message, [reply_message(request, reply, m) for m in reply.messages])
 
     async def _dead_letter(self, message: AbstractIncomingMessage, error: Unanswerable) -> None:
         log.warning("request %s dead-lettered: %s", message.message_id, error.reason)

@@ -4,10 +4,12 @@ The credentials file (``ORDERGATE_CREDENTIALS``) is JSON::
 
     {"clients": [
         {"clientId": "acme", "roles": ["client"],
-         "keySha256": "<hex sha-256 of the API key>", "amqpUser": "acme"}
+         "keySha256": "<hex sha-256 of the API key>", "amqpUser": "acme",
+         "replyQueuePrefix": "acme."}
     ]}
 
 Keys are stored hashed; ``ordergate hash-key`` prints the hash of a key.
+``replyQueuePrefix`` names the AMQP reply queues the client owns.
 """
 
 from adapters.identity.credentials import (

@@ -7,11 +7,15 @@ import hmac
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.domain.errors import IllegalArgument
 from core.domain.model import Caller, Role
 
 LOCAL_ADMIN = Caller("local", frozenset({Role.ADMIN, Role.CLIENT, Role.FULFILLER}))
+
+# names only the broker gives (server-named queues, direct reply-to): no client owns them by prefix
+_BROKER_NAMES = "amq."
 
 
 def hash_key(key: str) -> str:
@@ -23,14 +27,37 @@ class _Entry:
     caller: Caller
     key_sha256: str | None
     amqp_user: str | None
+    reply_queue_prefix: str | None = None
+
+
+def _entry(raw: dict[str, Any]) -> _Entry:
+    roles = frozenset(Role(r) for r in raw.get("roles", ["client"]))
+    prefix = raw.get("replyQueuePrefix")
+    if prefix is not None and (not isinstance(prefix, str) or not prefix or prefix.startswith(_BROKER_NAMES)):
+        raise IllegalArgument(
+            f"client {raw.get('clientId')!r}: replyQueuePrefix must be a non-empty name not starting with 'amq.'"
+        )
+    return _Entry(Caller(str(raw["clientId"]), roles), raw.get("keySha256"), raw.get("amqpUser"), prefix)
+
+
+def _check_prefixes(entries: list[_Entry]) -> None:
+    """No client's reply-queue prefix may take in another's queues ("acme" would own "acme-x.…")."""
+    owned = [(e.reply_queue_prefix, e.caller.client_id) for e in entries if e.reply_queue_prefix]
+    for prefix, owner in owned:
+        for other, other_owner in owned:
+            if other_owner != owner and other.startswith(prefix):
+                raise IllegalArgument(
+                    f"replyQueuePrefix {prefix!r} of {owner!r} takes in {other!r} of {other_owner!r}"
+                )
 
 
 class Credentials:
     """Who may call, with which roles.  ``None`` file = open to loopback only, as local admin."""
 
     def __init__(self, entries: list[_Entry]) -> None:
+        _check_prefixes(entries)
         self._entries = entries
-        self._by_user = {e.amqp_user: e.caller for e in entries if e.amqp_user}
+        self._by_user = {e.amqp_user: e for e in entries if e.amqp_user}
 
     @classmethod
     def load(cls, path: str | Path) -> Credentials:
@@ -38,11 +65,7 @@ class Credentials:
             raw = json.loads(Path(path).read_text())
         except (OSError, ValueError) as e:
             raise IllegalArgument(f"credentials file {path}: {e}") from e
-        entries = []
-        for c in raw.get("clients", []):
-            roles = frozenset(Role(r) for r in c.get("roles", ["client"]))
-            entries.append(_Entry(Caller(str(c["clientId"]), roles), c.get("keySha256"), c.get("amqpUser")))
-        return cls(entries)
+        return cls([_entry(c) for c in raw.get("clients", [])])
 
     def caller_for_key(self, key: str) -> Caller | None:
         digest = hash_key(key)
@@ -52,7 +75,13 @@ class Credentials:
         return None
 
     def caller_for_amqp_user(self, user: str) -> Caller | None:
-        return self._by_user.get(user)
+        entry = self._by_user.get(user)
+        return None if entry is None else entry.caller
+
+    def reply_queue_prefix(self, user: str | None) -> str | None:
+        """The prefix of the queues the broker user owns for its replies (``replyQueuePrefix``)."""
+        entry = self._by_user.get(user) if user else None
+        return None if entry is None else entry.reply_queue_prefix
 
 
 class Unauthenticated(Exception):

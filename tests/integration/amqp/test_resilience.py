@@ -8,13 +8,18 @@ a network failure -- while the test's own clients keep theirs.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import uuid
 
 import aiohttp
 import pytest
+import xmlschema
 
+from adapters.identity import Credentials
 from adapters.sql import SqlaOrderStore
+from adapters.xml.schema import XSD_PATH
 from tests.amqp_broker import (
     SERVICE_VALUE,
     EventWatcher,
@@ -129,16 +134,29 @@ async def test_connection_losses_mid_stream_lose_nothing_and_repeat_nothing(
     reason="restarts the broker every test run shares: opt in with ORDERGATE_TEST_BROKER_RESTART=1",
 )
 async def test_a_broker_restart_mid_stream_loses_nothing_and_repeats_nothing(
-    sql_store, start_gateway, amqp_url
+    sql_store, start_gateway, amqp_url, tmp_path
 ):
     """The broker itself stops and starts (rabbitmqctl stop_app / start_app) while requests are
-    in flight; the requester's reply queue and the event queue are durable, as a partner's are."""
-    gateway = await start_gateway(sql_store, concurrency=8)
-    requester = await Requester(amqp_url, gateway.schema, durable=True).open()
+    in flight; the requester's reply queue and the event queue are durable, as a partner's are.
+    A durable reply queue has a name of its own: the credentials make it the requester's."""
+    requester = await Requester(amqp_url, xmlschema.XMLSchema(str(XSD_PATH)), durable=True).open()
+    try:
+        await _restart_mid_stream(sql_store, start_gateway, amqp_url, tmp_path, requester)
+    finally:
+        await requester.close()
+
+
+async def _restart_mid_stream(sql_store, start_gateway, amqp_url, tmp_path, requester: Requester) -> None:
+    path = tmp_path / "credentials.json"
+    owner = {"clientId": "partner", "amqpUser": "guest", "replyQueuePrefix": requester.reply_queue.name}
+    path.write_text(json.dumps({"clients": [owner]}))
+    gateway = await start_gateway(sql_store, concurrency=8, credentials=Credentials.load(path))
     watcher = await EventWatcher(amqp_url, gateway.schema, durable=True).open()
     try:
         count = 300
-        keys = await send_all(requester, count)
+        keys = [uuid.uuid4().hex for _ in range(count)]
+        body = request_body("createOrderByValue", SERVICE_VALUE)
+        await asyncio.gather(*(requester.send(body, message_id=k, user_id="guest") for k in keys))
         await requester.answered(30)
         await asyncio.to_thread(ctl, "stop_app")
         try:
@@ -157,4 +175,3 @@ async def test_a_broker_restart_mid_stream_loses_nothing_and_repeats_nothing(
                 await watcher.wait_for(len(watcher.events) + 1, seconds=120)
     finally:
         await watcher.close()
-        await requester.close()

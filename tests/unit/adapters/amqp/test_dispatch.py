@@ -28,7 +28,7 @@ def body(operation: str, inner: str = "") -> bytes:
 
 
 def incoming(data: bytes, **properties: object) -> IncomingRequest:
-    return IncomingRequest(**{"body": data, "message_id": "m-1", "reply_to": "replies", **properties})  # type: ignore[arg-type]
+    return IncomingRequest(**{"body": data, "message_id": "m-1", "reply_to": "amq.gen-replies", **properties})  # type: ignore[arg-type]
 
 
 @pytest.fixture
