@@ -97,3 +97,137 @@ async def test_two_relays_publish_every_event_in_order_per_order(sql_store):
             first_seen.setdefault(e.order_id, []).append(e.seq or 0)
     for order_id, seqs in first_seen.items():
         assert seqs == sorted(seqs), f"events of {order_id} published out of order: {seqs}"
+
+
+# -- one client's fan-out must not stall everyone's events (issue: hostile clients, item 3)
+
+
+class SlowPublisher:
+    """Takes ``seconds`` over every batch (a hub fan-out to very many subscriptions, say)."""
+
+    def __init__(self, relay: str, log: list[tuple[str, OrderEvent]], seconds: float) -> None:
+        self.relay, self.log, self.seconds = relay, log, seconds
+        self.started, self.finished = asyncio.Event(), asyncio.Event()
+
+    async def publish(self, events: Sequence[OrderEvent]) -> None:
+        self.started.set()
+        await asyncio.sleep(self.seconds)
+        self.log.extend((self.relay, event) for event in events)
+        self.finished.set()
+
+
+async def create_orders(store: object, count: int) -> None:
+    om = OrderManagement(store)  # type: ignore[arg-type]
+    for _ in range(count):
+        await om.create_order(ALICE, Kind.RESOURCE, order_value())
+
+
+async def test_a_batch_that_outlasts_the_lease_keeps_it_and_is_published_once(sql_store):
+    await create_orders(sql_store, 10)
+    log: list[tuple[str, OrderEvent]] = []
+    relays = [
+        OutboxRelay(
+            sql_store,
+            [SlowPublisher(name, log, 0.8)],
+            batch=4,
+            lease_seconds=0.3,
+            batch_seconds=5.0,
+            idle_seconds=0.02,
+            holder=name,
+        )
+        for name in ("a", "b")
+    ]
+    tasks = [asyncio.create_task(relay.run_forever()) for relay in relays]
+    try:
+        await wait_until_published(sql_store)
+    finally:
+        for relay in relays:
+            relay.stop()
+        await asyncio.gather(*tasks)
+    ids = [e.event_id for _, e in log]
+    assert len(ids) == 10
+    assert len(set(ids)) == 10, "a batch was published by two holders"
+
+
+async def test_every_publisher_is_handed_the_batch_at_once(sql_store):
+    await create_orders(sql_store, 3)
+    log: list[tuple[str, OrderEvent]] = []
+    slow, fast = SlowPublisher("hub", log, 1.0), SlowPublisher("amqp", log, 0.0)
+    relay = OutboxRelay(sql_store, [slow, fast])
+    publishing = asyncio.create_task(relay.run_once())
+    await asyncio.wait_for(fast.finished.wait(), 0.9)
+    assert not slow.finished.is_set(), "the fast channel waited for the slow one"
+    assert await publishing == 3
+
+
+class StuckPublisher:
+    """Never finishes a batch of more than ``most`` events (it is cancelled instead)."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.published: list[OrderEvent] = []
+        self.cancelled = 0
+
+    async def publish(self, events: Sequence[OrderEvent]) -> None:
+        if len(events) > self.most:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.cancelled += 1
+                raise
+        self.published.extend(events)
+
+
+class CostlyPublisher:
+    """Takes ``seconds`` per event: a batch's time grows with its size."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.published: list[OrderEvent] = []
+        self.cancelled: list[int] = []
+
+    async def publish(self, events: Sequence[OrderEvent]) -> None:
+        try:
+            await asyncio.sleep(self.seconds * len(events))
+        except asyncio.CancelledError:
+            self.cancelled.append(len(events))
+            raise
+        self.published.extend(events)
+
+
+async def test_a_batch_out_of_time_is_abandoned_and_the_next_is_smaller(sql_store):
+    await create_orders(sql_store, 12)
+    costly = CostlyPublisher(0.05)
+    relay = OutboxRelay(sql_store, [costly], batch=8, batch_seconds=0.3, idle_seconds=0.01)
+    task = asyncio.create_task(relay.run_forever())
+    try:
+        await wait_until_published(sql_store, seconds=10)
+    finally:
+        relay.stop()
+        await task
+    assert costly.cancelled == [8]  # 0.4 s: out of time; batches of 4 (0.2 s) were not
+    assert [e.seq for e in costly.published] == sorted(e.seq for e in costly.published)
+    assert len({e.event_id for e in costly.published}) == 12
+
+
+class LeaseTakenOver:
+    """The outbox feed of a relay whose lease another holder takes once it was granted once."""
+
+    def __init__(self, store: object) -> None:
+        self.store, self.granted = store, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    async def acquire_lease(self, name: str, holder: str, seconds: float) -> bool:
+        self.granted += 1
+        return self.granted == 1
+
+
+async def test_a_relay_that_loses_its_lease_stops_publishing_and_removes_nothing(sql_store):
+    await create_orders(sql_store, 2)
+    stuck = StuckPublisher(most=0)
+    relay = OutboxRelay(LeaseTakenOver(sql_store), [stuck], lease_seconds=0.3, batch_seconds=5.0)  # type: ignore[arg-type]
+    assert await asyncio.wait_for(relay.run_once(), 2.0) == 0
+    assert stuck.cancelled == 1
+    assert len(await sql_store.unpublished(10)) == 2
