@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -117,54 +117,108 @@ class EventPublisher(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A notification listener registered by a client (TMF hub)."""
+    """A notification listener registered by a client (TMF hub).
+
+    ``state`` is ``active`` or ``suspended`` (its listener failed too often in a row:
+    nothing more is owed to it, and ``state_reason`` says why); ``failures`` counts
+    the failed attempts since the last delivery that succeeded; ``secret``, when
+    given at registration, signs every delivery."""
 
     id: str
     callback: str
     client_id: str
     kind: Kind | None = None
     query: str | None = None
+    state: str = "active"
+    state_reason: str | None = None
+    failures: int = 0
+    secret: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One event owed to one subscription."""
+    """One event owed to one subscription; ``event`` is loaded only to be sent."""
 
     id: int
     subscription: Subscription
-    event: OrderEvent
+    event_id: str
+    order_id: str
     attempts: int
     status: str  # pending | delivered | failed
     last_error: str | None = None
+    event: OrderEvent | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FailedAttempt:
+    """What a failed delivery attempt leaves behind: the error shown to the owner, when
+    the subscription may be tried again, and whether the delivery or the whole
+    subscription is given up (``suspend`` is then the reason)."""
+
+    error: str
+    retry_at: datetime
+    give_up: bool = False
+    suspend: str | None = None
 
 
 class SubscriptionRepository(Protocol):
     """Durable hub subscriptions; each call is its own transaction."""
 
-    async def add_subscription(self, subscription: Subscription) -> None: ...
+    async def add_subscription(self, subscription: Subscription, max_per_client: int) -> bool:
+        """Store it unless its client holds max_per_client subscriptions already (then False)."""
 
     async def remove_subscription(self, subscription_id: str, client_id: str | None) -> bool:
         """False when there is no such subscription (for that client, when given)."""
 
     async def get_subscription(self, subscription_id: str) -> Subscription | None: ...
 
-    async def subscriptions(self, kind: Kind | None = None) -> list[Subscription]: ...
+    async def subscriptions(self, kind: Kind | None = None) -> list[Subscription]:
+        """Every subscription for events of kind (and those for every kind), oldest first."""
 
 
 class DeliveryQueue(Lease, Protocol):
     """Durable per-subscription event deliveries with retry bookkeeping."""
 
-    async def enqueue(self, subscription_id: str, event: OrderEvent) -> None:
-        """Owe event to the subscription; idempotent per (subscription, event id)."""
+    async def enqueue(self, events: Sequence[OrderEvent], owed: Sequence[tuple[str, str]]) -> None:
+        """Owe events to subscriptions: ``owed`` holds (subscription id, event id) pairs.  One
+        transaction whatever the fan-out; idempotent per pair; pairs of a subscription
+        removed meanwhile are dropped."""
 
-    async def due(self, now: datetime, limit: int) -> list[Delivery]:
-        """For each subscription, its oldest pending delivery if due by now."""
+    async def due(self, now: datetime, limit: int, busy: Collection[str] = ()) -> list[Delivery]:
+        """For each active subscription not in ``busy`` and not backing off at ``now``, its
+        oldest pending delivery, with its event; oldest first."""
 
-    async def delivered(self, delivery_id: int) -> None: ...
+    async def delivered(self, delivery: Delivery) -> None:
+        """The listener accepted it; its subscription's failure count starts again."""
 
-    async def retry_later(self, delivery_id: int, at: datetime, error: str) -> None: ...
+    async def attempt_failed(self, delivery: Delivery, outcome: FailedAttempt) -> None:
+        """Record a failed attempt on the delivery and on its subscription, in one transaction."""
 
-    async def give_up(self, delivery_id: int, error: str) -> None: ...
+    async def delivery_counts(self, subscription_id: str) -> dict[str, int]:
+        """How many deliveries of the subscription are in each status."""
 
-    async def deliveries(self, subscription_id: str) -> list[Delivery]:
-        """Every delivery of one subscription, oldest first (for inspection)."""
+    async def deliveries(
+        self, subscription_id: str, status: str | None = None, limit: int = 1000
+    ) -> list[Delivery]:
+        """Deliveries of one subscription (of one status, when given), oldest first, without
+        their events (for inspection)."""
+
+
+class RetentionStore(Lease, Protocol):
+    """What grows with traffic rather than with the order book, pruned in small batches.
+
+    Each call deletes at most ``limit`` rows in one short transaction and returns how
+    many it deleted; rows something still needs are never among them."""
+
+    async def prune_request_log(self, before: datetime, limit: int) -> int:
+        """Request results recorded before ``before``."""
+
+    async def prune_deliveries(self, status: str, before: datetime, limit: int) -> int:
+        """Deliveries ``delivered`` or ``failed`` (status) that finished before ``before``."""
+
+    async def prune_suspended_subscriptions(self, before: datetime, limit: int) -> int:
+        """Subscriptions suspended before ``before``: their deliveries first, then themselves."""
+
+    async def prune_hub_events(self, before: datetime, limit: int) -> int:
+        """Event payloads held for the hub, last needed before ``before``, that no pending
+        delivery refers to."""

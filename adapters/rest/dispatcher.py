@@ -1,14 +1,21 @@
-"""The hub dispatcher: POSTs owed deliveries to their callbacks.
+"""The hub dispatcher: POSTs owed deliveries to their callbacks, each subscription on its own.
 
 One worker across all gateway processes holds the ``hub-dispatcher`` lease.
-Each round takes, per subscription, its oldest pending delivery (so a
-subscriber gets its events in outbox order, hence in order per order), POSTs
-the TMF event envelope, and records the outcome durably: delivered; or a
-retry after ``base * 2^attempts`` seconds (capped); or, after
-``max_attempts``, ``failed`` (visible at ``GET {base}/hub/{id}``), after
-which the subscription's next event goes out.  Everything lives in the
-store, so retries survive restarts; a crash between a successful POST and
-its bookkeeping repeats the POST (listeners dedupe on ``eventId``).
+Every subscription has at most one delivery in flight (its oldest pending
+one, so a subscriber gets its events in outbox order, hence in order per
+order), and the dispatcher never waits for a round of POSTs to finish: a
+delivery that is done makes room for that subscription's next one at once,
+and a slow or dead listener holds up only its own subscription.  Up to
+``hub_max_in_flight`` deliveries are out at once.
+
+A failed attempt backs off the subscription (``base * 2^failures`` seconds,
+capped), not only the delivery: whichever event is at its head waits.  A
+delivery is given up (``failed``) after ``hub_max_attempts`` attempts and the
+next one goes out; after ``hub_failures_before_suspension`` failed attempts
+in a row the subscription is suspended, nothing more is owed to it, and
+``GET {base}/hub/{id}`` says why.  Everything lives in the store, so retries
+survive restarts; a crash between a successful POST and its bookkeeping
+repeats the POST (listeners dedupe on ``eventId``).
 """
 
 from __future__ import annotations
@@ -16,104 +23,168 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
-
+from adapters.rest.callbacks import CallbackPolicy, Resolve, system_resolve
 from adapters.rest.notifications import envelope
+from adapters.rest.poster import HubPoster, encode
 from adapters.rest.settings import RestSettings
-from core.ports import Delivery, DeliveryQueue
+from core.ports import Delivery, DeliveryQueue, FailedAttempt
 
 log = logging.getLogger(__name__)
+
+EVENT_GONE = "delivery failed: the event is no longer held"
 
 
 class HubDispatcher:
     LEASE = "hub-dispatcher"
 
     def __init__(
-        self, queue: DeliveryQueue, settings: RestSettings, base_url: str, *, batch: int = 50
+        self,
+        queue: DeliveryQueue,
+        settings: RestSettings,
+        base_url: str,
+        *,
+        resolve: Resolve = system_resolve,
     ) -> None:
         self._queue = queue
         self._settings = settings
         self._base_url = base_url
-        self._batch = batch
+        self.policy = CallbackPolicy(settings.hub_allowed_networks, resolve, settings.hub_timeout_seconds)
         self.holder = f"hub-{uuid.uuid4()}"
         self._wake = asyncio.Event()
         self._stopping = False
-        self._session: aiohttp.ClientSession | None = None
+        self._renew_at = 0.0
+        self._poster: HubPoster | None = None
+        self._in_flight: dict[str, asyncio.Task[None]] = {}  # subscription id -> its delivery
 
     def wake(self) -> None:
         """Hint that deliveries were just owed (saves waiting for the next poll)."""
         self._wake.set()
 
-    def delay(self, attempts: int) -> float:
+    def delay(self, failures: int) -> float:
+        """Seconds before a subscription with this many failed attempts in a row is tried again."""
         s = self._settings
-        return float(min(s.hub_retry_base_seconds * 2**attempts, s.hub_retry_max_seconds))
+        return float(min(s.hub_retry_base_seconds * 2 ** min(failures, 62), s.hub_retry_max_seconds))
 
-    async def _post(self, delivery: Delivery) -> str | None:
-        """None when the listener accepted the event, else why not."""
-        assert self._session is not None
-        body = envelope(delivery.event, self._base_url)
-        timeout = aiohttp.ClientTimeout(total=self._settings.hub_timeout_seconds)
-        try:
-            async with self._session.post(
-                delivery.subscription.callback, json=body, timeout=timeout
-            ) as reply:
-                await reply.read()
-                return None if 200 <= reply.status < 300 else f"listener answered {reply.status}"
-        except (aiohttp.ClientError, TimeoutError, ValueError) as e:
-            return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    def outcome(self, delivery: Delivery, error: str) -> FailedAttempt:
+        """What a failed attempt means for the delivery and its subscription."""
+        s = self._settings
+        failures = delivery.subscription.failures + 1
+        suspend = None
+        if failures >= s.hub_failures_before_suspension:
+            suspend = f"suspended after {failures} failed delivery attempts in a row; last: {error}"
+        return FailedAttempt(
+            error=error,
+            retry_at=datetime.now(UTC) + timedelta(seconds=self.delay(failures - 1)),
+            give_up=delivery.event is None or delivery.attempts + 1 >= s.hub_max_attempts,
+            suspend=suspend,
+        )
 
-    async def _deliver(self, delivery: Delivery) -> None:
-        error = await self._post(delivery)
+    async def _attempt(self, delivery: Delivery) -> None:
+        assert self._poster is not None
+        if delivery.event is None:
+            error: str | None = EVENT_GONE
+        else:
+            body = encode(envelope(delivery.event, self._base_url))
+            sub = delivery.subscription
+            error = await self._poster.post(sub.callback, body, sub.secret)
         if error is None:
-            await self._queue.delivered(delivery.id)
-        elif delivery.attempts + 1 >= self._settings.hub_max_attempts:
+            await self._queue.delivered(delivery)
+            return
+        outcome = self.outcome(delivery, error)
+        if outcome.suspend or outcome.give_up:
             log.warning(
-                "hub: giving up on event %s for %s: %s",
-                delivery.event.event_id,
+                "hub: %s event %s for subscription %s: %s",
+                "suspending after" if outcome.suspend else "giving up on",
+                delivery.event_id,
                 delivery.subscription.id,
                 error,
             )
-            await self._queue.give_up(delivery.id, error)
-        else:
-            at = datetime.now(UTC) + timedelta(seconds=self.delay(delivery.attempts))
-            await self._queue.retry_later(delivery.id, at, error)
+        await self._queue.attempt_failed(delivery, outcome)
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        try:
+            await self._attempt(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the delivery stays pending: it is tried again
+            log.exception("hub: delivery %s could not be recorded", delivery.id)
+        finally:
+            self._in_flight.pop(delivery.subscription.id, None)
+            self._wake.set()
+
+    async def _hold_lease(self) -> bool:
+        if time.monotonic() < self._renew_at:
+            return True
+        started = time.monotonic()
+        lease = self._settings.hub_lease_seconds
+        if not await self._queue.acquire_lease(self.LEASE, self.holder, lease):
+            self._renew_at = 0.0
+            return False
+        self._renew_at = started + lease / 3
+        return True
 
     async def run_once(self) -> int:
-        """Deliver one round if this worker holds the lease; returns how many were attempted."""
-        if not await self._queue.acquire_lease(self.LEASE, self.holder, self._settings.hub_lease_seconds):
+        """Start the deliveries that are due, if this worker holds the lease; returns how many."""
+        room = self._settings.hub_max_in_flight - len(self._in_flight)
+        if room <= 0 or not await self._hold_lease():
             return 0
-        due = await self._queue.due(datetime.now(UTC), self._batch)
-        await asyncio.gather(*(self._deliver(d) for d in due))
+        due = await self._queue.due(datetime.now(UTC), room, busy=set(self._in_flight))
+        for delivery in due:
+            task = asyncio.create_task(self._deliver(delivery), name=f"hub-delivery-{delivery.id}")
+            self._in_flight[delivery.subscription.id] = task
         return len(due)
 
+    async def settle(self) -> None:
+        """Wait for the deliveries in flight (tests, and stopping)."""
+        while self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+
+    @contextlib.asynccontextmanager
+    async def open(self) -> AsyncIterator[HubDispatcher]:
+        """The HTTP session deliveries go through; ``run_forever`` opens it itself."""
+        s = self._settings
+        async with HubPoster(self.policy, s.hub_timeout_seconds, s.hub_max_in_flight) as poster:
+            self._poster = poster
+            try:
+                yield self
+            finally:
+                for task in self._in_flight.values():
+                    task.cancel()
+                await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+                self._poster = None
+
     async def run_forever(self) -> None:
-        async with aiohttp.ClientSession() as session:
-            self._session = session
+        async with self.open():
             try:
                 await self._loop()
+                await self.settle()  # a delivery lasts at most the timeout
             finally:
+                self._renew_at = 0.0
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self._queue.release_lease(self.LEASE, self.holder))
 
     def stop(self) -> None:
-        """Ask ``run_forever`` to return after the round under way (see ``OutboxRelay.stop``)."""
+        """Ask ``run_forever`` to return once the deliveries in flight are done (see
+        ``OutboxRelay.stop``)."""
         self._stopping = True
         self._wake.set()
 
     async def _loop(self) -> None:
         while not self._stopping:
+            self._wake.clear()
             try:
-                attempted = await self.run_once()
+                started = await self.run_once()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("hub dispatcher: round failed; retrying")
-                attempted = 0
-            if attempted or self._stopping:
+                started = 0
+            if started or self._stopping:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._settings.hub_poll_seconds)

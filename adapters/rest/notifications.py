@@ -51,40 +51,74 @@ class StoredQuery:
         return cls(doc.get("query"), bool(doc.get("allOrders")))
 
 
-def wants(tk: TmfKind, subscription: Subscription, event: OrderEvent) -> bool:
+@dataclass(frozen=True)
+class _Wanting:
+    """A subscription with its query parsed once a batch, not once an event."""
+
+    subscription: Subscription
+    tk: TmfKind
+    all_orders: bool
+    wanted: EventFilter
+
+    def wants(self, event: OrderEvent) -> bool:
+        try:
+            return self._wants(event)
+        except (OrderError, ValueError):  # validated at subscription; kept safe anyway
+            log.warning("hub subscription %s: query not applicable; event skipped", self.subscription.id)
+            return False
+
+    def _wants(self, event: OrderEvent) -> bool:
+        if not self.all_orders and self.subscription.client_id != event.client_id:
+            return False
+        if self.wanted.event_types and self.tk.event_name(event.type) not in self.wanted.event_types:
+            return False
+        return all(matches(event.order, c) for c in self.wanted.criteria)
+
+
+def _parsed(tk: TmfKind, subscription: Subscription) -> _Wanting:
     stored = StoredQuery.load(subscription.query)
-    if not stored.all_orders and subscription.client_id != event.client_id:
-        return False
-    wanted: EventFilter = event_filter(tk, stored.query)
-    if wanted.event_types and tk.event_name(event.type) not in wanted.event_types:
-        return False
-    return all(matches(event.order, c) for c in wanted.criteria)
+    return _Wanting(subscription, tk, stored.all_orders, event_filter(tk, stored.query))
+
+
+def wants(tk: TmfKind, subscription: Subscription, event: OrderEvent) -> bool:
+    return _parsed(tk, subscription).wants(event)
 
 
 class HubPublisher:
-    """Owes each event to every subscription that wants it."""
+    """Owes each event to every active subscription that wants it.
+
+    A batch costs the store one transaction whatever its fan-out: the
+    subscriptions are read once per kind, their queries parsed once, and every
+    (subscription, event) pair is owed in one statement.  Suspended
+    subscriptions are owed nothing.
+    """
 
     def __init__(self, store: HubStore, on_enqueued: Callable[[], None] = lambda: None) -> None:
         self._store = store
         self._on_enqueued = on_enqueued
 
+    async def _wanting(self, kind: Kind) -> list[_Wanting]:
+        tk = KINDS[kind]
+        out = []
+        for subscription in await self._store.subscriptions(kind):
+            if subscription.state != "active":
+                continue
+            try:
+                out.append(_parsed(tk, subscription))
+            except (OrderError, ValueError):  # validated at subscription; kept safe anyway
+                log.warning("hub subscription %s has an unreadable query; skipped", subscription.id)
+        return out
+
     async def publish(self, events: Sequence[OrderEvent]) -> None:
-        subscriptions: dict[Kind, list[Subscription]] = {}  # read once a batch, per kind
-        owed = False
+        by_kind: dict[Kind, list[_Wanting]] = {}
+        owed: list[tuple[str, str]] = []
         for event in events:
-            tk = KINDS[Kind(event.kind)]
-            if tk.kind not in subscriptions:
-                subscriptions[tk.kind] = list(await self._store.subscriptions(tk.kind))
-            for subscription in subscriptions[tk.kind]:
-                try:
-                    wanted = wants(tk, subscription, event)
-                except (OrderError, ValueError):  # validated at subscription; kept safe anyway
-                    log.warning("hub subscription %s has an unreadable query; skipped", subscription.id)
-                    continue
-                if wanted:
-                    await self._store.enqueue(subscription.id, event)
-                    owed = True
+            kind = Kind(event.kind)
+            if kind not in by_kind:
+                by_kind[kind] = await self._wanting(kind)
+            owed.extend((w.subscription.id, event.event_id) for w in by_kind[kind] if w.wants(event))
         if owed:
+            await self._store.enqueue(events, owed)
             self._on_enqueued()
 
 

@@ -74,6 +74,8 @@ processed_requests = Table(
     Column("key", String(512), primary_key=True),
     Column("result", Document, nullable=False),
     Column("created_at", DateTime(), nullable=False),
+    # retention prunes by age (adapters/sql/retention.py)
+    Index("ix_processed_requests_created_at", "created_at"),
 )
 
 hub_subscriptions = Table(
@@ -85,6 +87,28 @@ hub_subscriptions = Table(
     Column("kind", String(16)),
     Column("query", Text),
     Column("created_at", DateTime(), nullable=False),
+    # active | suspended (its listener failed too often in a row; state_reason says why)
+    Column("state", String(16), nullable=False, server_default="active"),
+    Column("state_reason", Text),
+    Column("state_changed_at", DateTime()),
+    # failed attempts since the last success, and when the listener may be tried again:
+    # the backoff belongs to the subscription, not to one delivery
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("retry_at", DateTime()),
+    Column("secret", String(256)),  # signs deliveries (X-Ordergate-Signature) when set
+    Index("ix_hub_subscriptions_client", "client_id"),
+    Index("ix_hub_subscriptions_state", "state", "state_changed_at"),
+)
+
+# Each event's payload once, however many subscriptions it is owed to; kept while a
+# pending delivery needs it (needed_at: when the relay last owed it).
+hub_events = Table(
+    "hub_events",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("payload", Document, nullable=False),
+    Column("needed_at", DateTime(), nullable=False),
+    Index("ix_hub_events_needed_at", "needed_at"),
 )
 
 hub_deliveries = Table(
@@ -98,11 +122,13 @@ hub_deliveries = Table(
         nullable=False,
     ),
     Column("event_id", String(64), nullable=False),
-    Column("payload", Document, nullable=False),
+    Column("order_id", String(128), nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(), nullable=False),
     Column("last_error", Text),
+    Column("finished_at", DateTime()),  # when it was delivered or given up (retention)
     UniqueConstraint("subscription_id", "event_id", name="uq_hub_delivery_event"),
     Index("ix_hub_deliveries_pending", "status", "subscription_id", "id"),
+    Index("ix_hub_deliveries_finished", "status", "finished_at"),
+    Index("ix_hub_deliveries_event", "event_id", "status"),
 )

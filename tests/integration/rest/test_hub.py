@@ -1,4 +1,8 @@
-"""Hub notifications to real HTTP listeners on loopback: retries, restarts, give-up, filters."""
+"""Hub notifications to real HTTP listeners on loopback: retries, restarts, give-up, filters.
+
+The listeners run on 127.0.0.1, which the gateway refuses as a callback by
+default: these gateways allow 127.0.0.0/8 explicitly (``LOOPBACK``).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,20 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.integration.rest.gateway import EventListener, RestGateway, reserved_port, running_gateway
 from tests.integration.rest.tmf import SERVICE, conforms, order_body
 
 HUB = SERVICE.base_path + "/hub"
 ORDERS = SERVICE.collection_path
+LOOPBACK = {"rest.hub_allowed_networks": "127.0.0.0/8"}
+
+
+@pytest.fixture
+async def rest(database_url: str, tmp_path: Path) -> AsyncIterator[RestGateway]:
+    async with running_gateway(database_url, tmp_path, extra=LOOPBACK) as gateway:
+        yield gateway
 
 
 @asynccontextmanager
@@ -92,14 +105,14 @@ async def test_every_event_arrives_once_and_in_order_though_the_listener_was_dow
 
 async def test_owed_deliveries_survive_a_restart(database_url: str, tmp_path: Path):
     port = reserved_port()
-    async with running_gateway(database_url, tmp_path) as first:
+    async with running_gateway(database_url, tmp_path, extra=LOOPBACK) as first:
         reply = await first.call("alice", "POST", HUB, json={"callback": f"http://127.0.0.1:{port}/listener"})
         sub = reply.body["id"]
         order_id = await _complete_order(first)
         await _attempted(first, sub, 1)
     listener = await EventListener().start(port)
     try:
-        async with running_gateway(database_url, tmp_path) as second:
+        async with running_gateway(database_url, tmp_path, extra=LOOPBACK) as second:
             try:
                 await listener.wait_for(4)
                 _check_stream(listener, [order_id])
@@ -114,7 +127,7 @@ async def test_deliveries_are_given_up_after_bounded_attempts_and_shown_failed(
 ):
     port = reserved_port()
     async with (
-        running_gateway(database_url, tmp_path, extra={"rest.hub_max_attempts": "3"}) as rest,
+        running_gateway(database_url, tmp_path, extra={**LOOPBACK, "rest.hub_max_attempts": "3"}) as rest,
         subscribed(rest, "alice", f"http://127.0.0.1:{port}/listener") as sub,
     ):
         order = (await rest.call("alice", "POST", ORDERS, json=order_body(SERVICE))).body
