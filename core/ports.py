@@ -184,9 +184,11 @@ class DeliveryQueue(Lease, Protocol):
         transaction whatever the fan-out; idempotent per pair; pairs of a subscription
         removed meanwhile are dropped."""
 
-    async def due(self, now: datetime, limit: int, busy: Collection[str] = ()) -> list[Delivery]:
-        """For each active subscription not in ``busy`` and not backing off at ``now``, its
-        oldest pending delivery, with its event; oldest first."""
+    async def due(
+        self, now: datetime, limit: int, busy: Collection[str] = (), busy_clients: Collection[str] = ()
+    ) -> list[Delivery]:
+        """For each active subscription not backing off at ``now``, and neither in ``busy`` nor
+        of a client in ``busy_clients``, its oldest pending delivery with its event; oldest first."""
 
     async def delivered(self, delivery: Delivery) -> None:
         """The listener accepted it; its subscription's failure count starts again."""

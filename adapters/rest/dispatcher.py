@@ -6,7 +6,9 @@ one, so a subscriber gets its events in outbox order, hence in order per
 order), and the dispatcher never waits for a round of POSTs to finish: a
 delivery that is done makes room for that subscription's next one at once,
 and a slow or dead listener holds up only its own subscription.  Up to
-``hub_max_in_flight`` deliveries are out at once.
+``hub_max_in_flight`` deliveries are out at once, at most
+``hub_max_in_flight_per_client`` of one client's (whose subscriptions could
+otherwise, all slow at once, take every slot).
 
 A failed attempt backs off the subscription (``base * 2^failures`` seconds,
 capped), not only the delivery: whichever event is at its head waits.  A
@@ -25,6 +27,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -60,6 +63,7 @@ class HubDispatcher:
         self._renew_at = 0.0
         self._poster: HubPoster | None = None
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # subscription id -> its delivery
+        self._clients: Counter[str] = Counter()  # deliveries in flight per client
 
     def wake(self) -> None:
         """Hint that deliveries were just owed (saves waiting for the next poll)."""
@@ -115,6 +119,7 @@ class HubDispatcher:
             log.exception("hub: delivery %s could not be recorded", delivery.id)
         finally:
             self._in_flight.pop(delivery.subscription.id, None)
+            self._clients[delivery.subscription.client_id] -= 1
             self._wake.set()
 
     async def _hold_lease(self) -> bool:
@@ -130,14 +135,22 @@ class HubDispatcher:
 
     async def run_once(self) -> int:
         """Start the deliveries that are due, if this worker holds the lease; returns how many."""
-        room = self._settings.hub_max_in_flight - len(self._in_flight)
+        s = self._settings
+        room = s.hub_max_in_flight - len(self._in_flight)
         if room <= 0 or not await self._hold_lease():
             return 0
-        due = await self._queue.due(datetime.now(UTC), room, busy=set(self._in_flight))
+        full = {c for c, n in self._clients.items() if n >= s.hub_max_in_flight_per_client}
+        due = await self._queue.due(datetime.now(UTC), room, set(self._in_flight), full)
+        started = 0
         for delivery in due:
+            client = delivery.subscription.client_id
+            if self._clients[client] >= s.hub_max_in_flight_per_client:
+                continue  # its turn comes when one of its deliveries is done
+            self._clients[client] += 1
             task = asyncio.create_task(self._deliver(delivery), name=f"hub-delivery-{delivery.id}")
             self._in_flight[delivery.subscription.id] = task
-        return len(due)
+            started += 1
+        return started
 
     async def settle(self) -> None:
         """Wait for the deliveries in flight (tests, and stopping)."""

@@ -28,7 +28,8 @@ class RestSettings:
     # failed attempts in a row (any of its deliveries) after which a subscription is suspended;
     # at the default backoff, 50 is about three and a half hours of a listener down
     hub_failures_before_suspension: int = 50
-    hub_max_in_flight: int = 64  # deliveries out at once, at most one per subscription
+    hub_max_in_flight: int = 256  # deliveries out at once, at most one per subscription
+    hub_max_in_flight_per_client: int = 8  # of which one client's
 
     @classmethod
     def from_extra(cls, extra: Mapping[str, str], **defaults: object) -> RestSettings:
@@ -45,5 +46,5 @@ class RestSettings:
         parse_networks(self.hub_allowed_networks)  # a typo fails at start-up, not at each delivery
         if min(self.hub_max_subscriptions_per_client, self.hub_failures_before_suspension) < 1:
             raise ValueError("hub subscription cap and failures before suspension must be at least 1")
-        if self.hub_max_in_flight < 1:
-            raise ValueError("hub_max_in_flight must be at least 1")
+        if min(self.hub_max_in_flight, self.hub_max_in_flight_per_client) < 1:
+            raise ValueError("hub_max_in_flight and hub_max_in_flight_per_client must be at least 1")

@@ -165,7 +165,9 @@ class SqlaDeliveryQueue:
                 if last_try:
                     raise
 
-    async def due(self, now: datetime, limit: int, busy: Collection[str] = ()) -> list[Delivery]:
+    async def due(
+        self, now: datetime, limit: int, busy: Collection[str] = (), busy_clients: Collection[str] = ()
+    ) -> list[Delivery]:
         d, s, e = t.hub_deliveries, t.hub_subscriptions, t.hub_events
         head_of = d.alias("head")
         head = (
@@ -182,6 +184,8 @@ class SqlaDeliveryQueue:
         )
         if busy:
             stmt = stmt.where(s.c.id.not_in(list(busy)))
+        if busy_clients:
+            stmt = stmt.where(s.c.client_id.not_in(list(busy_clients)))
         async with self.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
         return [self._delivery(r._mapping, r._mapping[e.c.payload]) for r in rows]

@@ -15,8 +15,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from adapters.rest.dispatcher import HubDispatcher
 from adapters.rest.notifications import HubPublisher, StoredQuery
 from adapters.rest.poster import NOT_ACCEPTED
+from adapters.rest.settings import RestSettings
 from adapters.sql import tables as t
 from core.domain.model import Kind
 from core.ports import Subscription
@@ -126,3 +128,28 @@ async def test_fan_out_to_many_subscriptions_costs_the_same_few_statements(sql_s
         owed = (await conn.execute(sa.select(sa.func.count()).select_from(t.hub_deliveries))).scalar_one()
         held = (await conn.execute(sa.select(sa.func.count()).select_from(t.hub_events))).scalar_one()
     assert (owed, held) == (300 * 60, 60)
+
+
+async def test_one_client_takes_at_most_its_share_of_the_deliveries_in_flight(sql_store):
+    slow = await Listener(delay=0.5).start()
+    settings = RestSettings(hub_allowed_networks="127.0.0.0/8", hub_max_in_flight_per_client=2)
+    om = OrderManagement(sql_store)
+    try:
+        for caller, count in ((ALICE, 3), (BOB, 1)):
+            for _ in range(count):
+                query = StoredQuery(None, False).dump()
+                sub = Subscription(str(uuid.uuid4()), slow.url(), caller.client_id, Kind.SERVICE, query)
+                assert await sql_store.add_subscription(sub, 10)
+            await om.create_order(caller, Kind.SERVICE, order_value())
+        await HubPublisher(sql_store).publish(await sql_store.unpublished(10))
+        dispatcher = HubDispatcher(sql_store, settings, "http://gw")
+        async with dispatcher.open():
+            assert await dispatcher.run_once() == 3  # two of alice's three, and bob's
+            assert await dispatcher.run_once() == 0
+            await dispatcher.settle()
+            assert await dispatcher.run_once() == 1  # alice's third
+            await dispatcher.settle()
+        await sql_store.release_lease(HubDispatcher.LEASE, dispatcher.holder)
+    finally:
+        await slow.stop()
+    assert len(slow.received) == 4
