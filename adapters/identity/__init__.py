@@ -1,4 +1,4 @@
-"""Caller identity shared by every profile: API keys and broker users -> Caller.
+"""Caller identity shared by every profile: API keys, bearer tokens and broker users -> Caller.
 
 The credentials file (``ORDERGATE_CREDENTIALS``) is JSON::
 
@@ -9,7 +9,9 @@ The credentials file (``ORDERGATE_CREDENTIALS``) is JSON::
     ]}
 
 Keys are stored hashed; ``ordergate hash-key`` prints the hash of a key.
-``replyQueuePrefix`` names the AMQP reply queues the client owns.
+``replyQueuePrefix`` names the AMQP reply queues the client owns.  With
+``OAuthSettings`` (an identity provider's JWKS, issuer and audience) the
+HTTP profiles also accept that provider's JWTs (``oauth``).
 """
 
 from adapters.identity.credentials import (
@@ -18,6 +20,17 @@ from adapters.identity.credentials import (
     Unauthenticated,
     caller_for_http,
     hash_key,
+    identify_http,
 )
+from adapters.identity.oauth import OAuthSettings, OAuthVerifier
 
-__all__ = ["LOCAL_ADMIN", "Credentials", "Unauthenticated", "caller_for_http", "hash_key"]
+__all__ = [
+    "LOCAL_ADMIN",
+    "Credentials",
+    "OAuthSettings",
+    "OAuthVerifier",
+    "Unauthenticated",
+    "caller_for_http",
+    "hash_key",
+    "identify_http",
+]

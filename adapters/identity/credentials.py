@@ -7,10 +7,13 @@ import hmac
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.domain.errors import IllegalArgument
 from core.domain.model import Caller, Role
+
+if TYPE_CHECKING:
+    from adapters.identity.oauth import OAuthVerifier
 
 LOCAL_ADMIN = Caller("local", frozenset({Role.ADMIN, Role.CLIENT, Role.FULFILLER}))
 
@@ -52,20 +55,24 @@ def _check_prefixes(entries: list[_Entry]) -> None:
 
 
 class Credentials:
-    """Who may call, with which roles.  ``None`` file = open to loopback only, as local admin."""
+    """Who may call, with which roles.  ``None`` file = open to loopback only, as local admin.
 
-    def __init__(self, entries: list[_Entry]) -> None:
+    ``oauth``, when given, also accepts ``Authorization: Bearer <JWT>`` from the
+    identity provider it trusts (see ``adapters.identity.oauth``)."""
+
+    def __init__(self, entries: list[_Entry], oauth: OAuthVerifier | None = None) -> None:
         _check_prefixes(entries)
         self._entries = entries
         self._by_user = {e.amqp_user: e for e in entries if e.amqp_user}
+        self.oauth = oauth
 
     @classmethod
-    def load(cls, path: str | Path) -> Credentials:
+    def load(cls, path: str | Path, oauth: OAuthVerifier | None = None) -> Credentials:
         try:
             raw = json.loads(Path(path).read_text())
         except (OSError, ValueError) as e:
             raise IllegalArgument(f"credentials file {path}: {e}") from e
-        return cls([_entry(c) for c in raw.get("clients", [])])
+        return cls([_entry(c) for c in raw.get("clients", [])], oauth)
 
     def caller_for_key(self, key: str) -> Caller | None:
         digest = hash_key(key)
@@ -99,8 +106,15 @@ def _is_loopback(address: str | None) -> bool:
         return False
 
 
+def _bearer(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("an 'Authorization: Bearer <key>' header is required")
+    return token.strip()
+
+
 def caller_for_http(credentials: Credentials | None, authorization: str | None, remote: str | None) -> Caller:
-    """The caller of an HTTP request (REST and SOAP alike).
+    """The caller of an HTTP request by API key only (``identify_http`` also takes JWTs).
 
     With a credentials file: ``Authorization: Bearer <key>`` is required.
     Without one, only loopback connections are served, as the local admin.
@@ -109,10 +123,27 @@ def caller_for_http(credentials: Credentials | None, authorization: str | None, 
         if _is_loopback(remote):
             return LOCAL_ADMIN
         raise Unauthenticated("no credentials are configured: only loopback clients are served")
-    scheme, _, key = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise Unauthenticated("an 'Authorization: Bearer <key>' header is required")
-    caller = credentials.caller_for_key(key.strip())
+    caller = credentials.caller_for_key(_bearer(authorization))
     if caller is None:
         raise Unauthenticated("unknown API key")
     return caller
+
+
+async def identify_http(
+    credentials: Credentials | None, authorization: str | None, remote: str | None
+) -> Caller:
+    """The caller of an HTTP request (REST and SOAP alike): an API key of the credentials file,
+    or -- when OAuth2 is configured -- a JWT of the identity provider.
+
+    A key is looked up first (a hash, no I/O); a bearer value that is no known key
+    and has a JWT's shape goes to the verifier, which may fetch the provider's keys.
+    """
+    if credentials is None or credentials.oauth is None:
+        return caller_for_http(credentials, authorization, remote)
+    token = _bearer(authorization)
+    caller = credentials.caller_for_key(token)
+    if caller is not None:
+        return caller
+    if token.count(".") != 2:
+        raise Unauthenticated("unknown API key")
+    return await credentials.oauth.caller(token)

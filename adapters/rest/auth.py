@@ -1,7 +1,8 @@
-"""Who is calling: ``Authorization: Bearer <key>`` -> ``Caller``, once per request.
+"""Who is calling: ``Authorization: Bearer <key or JWT>`` -> ``Caller``, once per request.
 
 Without a credentials file only loopback clients are served, as the local
-admin (``adapters.identity``); a refusal is a 401 with the TMF error body.
+admin (``adapters.identity``); a refusal is a 401 with the TMF error body
+(a token granting none of the gateway's roles: 403).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from adapters.identity import Credentials, caller_for_http
+from adapters.identity import Credentials, identify_http
 from adapters.rest.errors import Handler
 from core.domain.model import Caller
 
@@ -21,7 +22,8 @@ def identify(credentials: Credentials | None) -> Middleware:
 
     @web.middleware
     async def caller_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        request[CALLER] = caller_for_http(credentials, request.headers.get("Authorization"), request.remote)
+        authorization = request.headers.get("Authorization")
+        request[CALLER] = await identify_http(credentials, authorization, request.remote)
         return await handler(request)
 
     return caller_middleware

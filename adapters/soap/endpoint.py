@@ -28,7 +28,7 @@ from typing import TypeVar
 from aiohttp import web
 from lxml import etree
 
-from adapters.identity import Credentials, Unauthenticated, caller_for_http
+from adapters.identity import Credentials, Unauthenticated, identify_http
 from adapters.soap.envelope import SoapRequest, fault_bytes, read_request, response_bytes
 from adapters.soap.faults import CLIENT, SERVER, VERSION_MISMATCH, SoapFault, operation_fault, order_fault
 from adapters.soap.wsdl import WsdlDocument, request_operations, xsd_root
@@ -173,15 +173,18 @@ class SoapEndpoint:
                 raise SoapFault(CLIENT, f"the body exceeds the limit of {self._max_body} bytes")
         return bytes(data)
 
-    def _caller(self, request: web.Request, operation: str) -> Caller:
+    async def _caller(self, request: web.Request, operation: str) -> Caller:
         try:
-            return caller_for_http(self._credentials, request.headers.get("Authorization"), request.remote)
+            authorization = request.headers.get("Authorization")
+            return await identify_http(self._credentials, authorization, request.remote)
         except Unauthenticated as e:
             raise operation_fault(operation, "unauthenticated", str(e)) from None
+        except OrderError as e:  # a token granting no role; the identity provider's keys out of reach
+            raise order_fault(operation, e) from None
 
     async def _serve(self, request: web.Request, soap: SoapRequest, heavy: bool) -> etree._Element:
         operation = soap.operation
-        caller = self._caller(request, operation)
+        caller = await self._caller(request, operation)
         try:
             await self._lxml(heavy, _validate, soap.element)
             async with self._admission:
