@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import aio_pika
 import aiormq
@@ -92,7 +93,7 @@ class AmqpEventPublisher:
         # dropped by the broker, which is what a topic with no subscriber means.
         confirms = [
             asyncio.ensure_future(
-                channel.basic_publish(
+                channel.basic_publish(  # type: ignore[call-arg]  # wait: the implementation has it
                     body,
                     exchange=self._settings.events_exchange,
                     routing_key=key,
@@ -103,7 +104,8 @@ class AmqpEventPublisher:
             for body, key, properties in messages
         ]
         all_confirmed = asyncio.gather(*confirms)
-        for future in (*confirms, all_confirmed):
+        futures: list[asyncio.Future[Any]] = [*confirms, all_confirmed]
+        for future in futures:
             future.add_done_callback(_settled)
         try:
             done = await asyncio.wait_for(all_confirmed, self._settings.publish_timeout_seconds)
