@@ -27,9 +27,9 @@ from adapters.rest.auth import CALLER
 from adapters.rest.body import read_json
 from adapters.rest.errors import RestError, error_of
 from adapters.rest.filters import fields_of
-from adapters.rest.parsing import order_value
+from adapters.rest.names import tmf_words
 from adapters.rest.patching import apply_patch
-from adapters.rest.resources import OrderResource, only_parameters
+from adapters.rest.resources import OrderResource, create_value, only_parameters
 from core.domain.errors import IllegalArgument
 from core.domain.model import Order
 from core.usecases import OrderManagement, Outcome
@@ -86,15 +86,22 @@ class BulkResource:
             values = []
             for i, body in enumerate(bodies):
                 try:
-                    values.append(order_value(self.tk, body))
+                    values.append(create_value(self.tk, body))
                 except IllegalArgument as e:
                     e.message = f"order [{i}]: {e.message}"
+                    e.args = (e.message,)
                     raise
-            created = await self.orders.create_orders(caller, kind, values)
+            with tmf_words(self.tk):
+                created = await self.orders.create_orders(caller, kind, values)
             return web.json_response(self.single.render_all(request, created, None), status=201)
 
+        async def create(body: Any) -> Order:
+            value = create_value(self.tk, body)
+            with tmf_words(self.tk):
+                return await self.orders.create_order(caller, kind, value)
+
         def create_one(body: Any) -> Callable[[], Awaitable[Order]]:
-            return lambda: self.orders.create_order(caller, kind, order_value(self.tk, body))
+            return lambda: create(body)
 
         return await self._each(request, [(None, create_one(b)) for b in bodies], 201)
 

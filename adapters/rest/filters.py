@@ -1,10 +1,12 @@
 """TMF630 query strings -> ``core.domain.query`` criteria, sort and attribute selection.
 
 ``state=inProgress,held`` (comma = OR), ``orderDate.gte=2024-01-01T00:00:00Z``
-(``.gt .gte .lt .lte``, and ``.eq .ne``), nested item attributes
-(``productOrderItem.state=completed``), ``sort=-orderDate,id``,
-``fields=state,productOrderItem``, ``offset`` and ``limit``.  An attribute the
-table below does not know is refused, never ignored.
+(``.gt .gte .lt .lte``, and ``.eq .ne``), any attribute path of the kind's
+model (``productOrderItem.productOffering.id=14277``,
+``serviceOrderItem.service.serviceCharacteristic.name=vCPE``,
+``relatedParty.role=requester``), ``sort=-orderDate,id``,
+``fields=state,productOrderItem.productOffering``, ``offset`` and ``limit``.
+An attribute path the model does not know is refused, never ignored.
 """
 
 from __future__ import annotations
@@ -13,49 +15,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from adapters.rest.names import to_canonical
 from adapters.rest.parsing import priority_from_tmf
 from adapters.rest.vocabulary import TmfKind
-from core.document.fields import DATE_FIELDS
-from core.domain.errors import IllegalArgument, IllegalAttributeValue
-from core.domain.query import Criterion, Op, OrderQuery, SortKey
+from core.domain.errors import IllegalArgument, IllegalAttributeValue, dotted
+from core.domain.query import MAX_PATH, Criterion, Op, OrderQuery, SortKey, path_leaf
 
 LIST_PARAMETERS = frozenset({"fields", "offset", "limit", "sort"})
 _OPS = {op.value: op for op in Op}
-_SCALARS = (
-    "id",
-    "externalId",
-    "description",
-    "category",
-    "state",
-    "stateReason",
-    "priority",
-    *DATE_FIELDS,
-    "cancellationReason",
-)
+# top-level TMF attributes the profile renders without storing them
+_RENDERED = frozenset({"href", "@baseType"})
 
 
-def attribute_paths(tk: TmfKind) -> dict[str, str]:
-    """TMF attribute path -> canonical path, for filters and sort."""
-    paths = {name: name for name in _SCALARS} | {"@type": "orderType"}
-    if tk.integer_priority:
-        paths["orderType"] = "orderType"
-    item, entity = tk.item_key, f"{tk.item_key}.{tk.entity_key}"
-    for name in ("id", "state", "action", "quantity", "pointOfNoReturn"):
-        paths[f"{item}.{name}"] = f"items.{name}"
-    paths[f"{entity}.id"] = "items.entity.id"
-    for name in ("id", "name"):
-        paths[f"{entity}.{tk.specification_key}.{name}"] = f"items.entity.specification.{name}"
-    for name in ("id", "role", "name"):
-        paths[f"relatedParty.{name}"] = f"relatedParties.{name}"
-    paths["note.text"], paths["note.author"] = "notes.text", "notes.author"
-    paths[f"{tk.order_relationship_key}.id"] = "relationships.orderId"
-    paths[f"{tk.order_relationship_key}.relationshipType"] = "relationships.type"
-    return paths
+def canonical_path(tk: TmfKind, path: str) -> str:
+    """A TMF attribute path in canonical names (``productOrderItem.product.id`` -> ``items.entity.id``)."""
+    if len(path) > MAX_PATH or not path or "" in path.split("."):
+        raise IllegalArgument(f"unknown attribute {path[:MAX_PATH]!r}")
+    return dotted(to_canonical(tk, path.split(".")))
 
 
 def top_level_fields(tk: TmfKind) -> dict[str, str | None]:
-    """TMF top-level attribute -> canonical attribute (None: rendered, not stored)."""
-    fields: dict[str, str | None] = {name: name for name in _SCALARS}
+    """TMF top-level attribute -> canonical attribute (None: rendered, not stored), for the typed ones."""
+    names = ("id", "externalId", "description", "category", "state", "stateReason", "priority")
+    fields: dict[str, str | None] = {n: n for n in names}
     fields |= {"href": None, "@type": "orderType", "@baseType": None}
     fields |= {"note": "notes", "relatedParty": "relatedParties", tk.order_relationship_key: "relationships"}
     fields[tk.item_key] = "items"
@@ -64,22 +46,24 @@ def top_level_fields(tk: TmfKind) -> dict[str, str | None]:
     return fields
 
 
-def _criterion(tk: TmfKind, paths: dict[str, str], key: str, raw: str) -> Criterion:
+def _criterion(tk: TmfKind, key: str, raw: str) -> Criterion:
     name, _, suffix = key.rpartition(".")
     op = _OPS.get(suffix) if name else None
     attribute = name if op else key
-    path = paths.get(attribute)
-    if path is None:
-        raise IllegalArgument(f"unknown filter attribute {attribute!r}")
+    path = canonical_path(tk, attribute)
     values = tuple(raw.split(","))
     if path == "priority":
         values = tuple(str(priority_from_tmf(tk, v)) for v in values)
-    return Criterion(path, op or Op.EQ, values)
+    try:
+        return Criterion(path, op or Op.EQ, values, tk.kind)
+    except IllegalAttributeValue as e:  # named as the client wrote it
+        raise IllegalAttributeValue(attribute, e.message.removeprefix(f"{path}: ")) from None
+    except IllegalArgument as e:
+        raise IllegalArgument(e.message.replace(repr(path), repr(attribute))) from None
 
 
 def criteria(tk: TmfKind, pairs: Iterable[tuple[str, str]]) -> tuple[Criterion, ...]:
-    paths = attribute_paths(tk)
-    return tuple(_criterion(tk, paths, k, v) for k, v in pairs)
+    return tuple(_criterion(tk, k, v) for k, v in pairs)
 
 
 MAX_OFFSET = 2**31 - 1  # paging values past this are mistakes, and overflow database integers
@@ -88,11 +72,10 @@ MAX_OFFSET = 2**31 - 1  # paging values past this are mistakes, and overflow dat
 def paging_value(raw: str | None, name: str) -> int | None:
     if raw is None:
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise IllegalAttributeValue(name, f"{raw!r} is not an integer") from None
-    if not 0 <= value <= MAX_OFFSET:
+    if not raw.isdigit() or len(raw) > 10:
+        raise IllegalAttributeValue(name, f"must be an integer between 0 and {MAX_OFFSET}")
+    value = int(raw)
+    if value > MAX_OFFSET:
         raise IllegalAttributeValue(name, f"must be between 0 and {MAX_OFFSET}")
     return value
 
@@ -100,28 +83,36 @@ def paging_value(raw: str | None, name: str) -> int | None:
 def _sort(tk: TmfKind, raw: str | None) -> tuple[SortKey, ...]:
     if not raw:
         return ()
-    paths = attribute_paths(tk)
     keys = []
     for part in raw.split(","):
-        descending = part.startswith("-")
         name = part.lstrip("+-")
-        if name not in paths:
-            raise IllegalArgument(f"cannot sort by {name!r}")
-        keys.append(SortKey(paths[name], descending))
+        try:
+            keys.append(SortKey(canonical_path(tk, name), part.startswith("-")))
+        except IllegalArgument:
+            raise IllegalArgument(f"cannot sort by {name[:MAX_PATH]!r}") from None
     return tuple(keys)
 
 
 def fields_of(tk: TmfKind, raw: str | None) -> tuple[frozenset[str] | None, tuple[str, ...] | None]:
-    """TMF ``fields``: (TMF attributes to keep, canonical attributes for the core), or (None, None)."""
+    """TMF ``fields``: (TMF attribute paths to keep, canonical paths for the core), or (None, None)."""
     if raw is None or not raw.strip():  # an empty selection selects nothing away
         return None, None
-    known = top_level_fields(tk)
     names = frozenset(n.strip() for n in raw.split(",") if n.strip())
-    unknown = sorted(names - set(known))
+    canonical = set()
+    unknown = []
+    for name in names:
+        if name in _RENDERED:
+            continue
+        path = canonical_path(tk, name)
+        try:
+            path_leaf(tk.kind, path)
+        except IllegalArgument:
+            unknown.append(name)
+            continue
+        canonical.add(path)
     if unknown:
-        raise IllegalArgument(f"unknown field(s): {', '.join(unknown)}")
-    canonical = tuple(sorted({c for n in names if (c := known[n]) is not None}))
-    return names, canonical
+        raise IllegalArgument(f"unknown field(s): {', '.join(sorted(u[:MAX_PATH] for u in unknown))}")
+    return names, tuple(sorted(canonical))
 
 
 @dataclass(frozen=True)

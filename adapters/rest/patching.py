@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.rest.names import tmf_words
 from adapters.rest.parsing import order_value
+from adapters.rest.validation import check_body
 from adapters.rest.vocabulary import META, TmfKind
 from core.document.parse import parse_state
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
@@ -62,7 +64,7 @@ async def apply_patch(
     if not isinstance(body, Mapping):
         raise IllegalArgument("a PATCH body must be a JSON object")
     # @type naming the base entity describes the document, not a wish to change the order type
-    body = {k: v for k, v in body.items() if not (k == "@type" and v == tk.type_name)}
+    body = {k: v for k, v in body.items() if not (k == "@type" and v == tk.type_name) and k != "href"}
     if "state" in body:
         others = sorted(set(body) - META - _TRANSITION_KEYS)
         if others:
@@ -79,4 +81,6 @@ async def apply_patch(
         return await orders.change_order_item_state(
             caller, tk.kind, order_id, item_id, state, _reason(item, where), version
         )
-    return await orders.set_order(caller, tk.kind, order_id, order_value(tk, body, order_id), version)
+    check_body(tk, body, patch=True)
+    with tmf_words(tk):
+        return await orders.set_order(caller, tk.kind, order_id, order_value(tk, body, order_id), version)

@@ -16,9 +16,11 @@ from adapters.rest.body import etag, flag, if_match, read_json
 from adapters.rest.errors import RestError
 from adapters.rest.filters import fields_of, list_request
 from adapters.rest.mapping import history_to_tmf, order_href, order_to_tmf, select_fields
+from adapters.rest.names import tmf_words
 from adapters.rest.parsing import order_value
 from adapters.rest.patching import apply_patch
 from adapters.rest.settings import RestSettings
+from adapters.rest.validation import check_body
 from adapters.rest.vocabulary import TmfKind
 from core.document.render import history_to_dict, order_to_dict
 from core.domain.feasibility import FeasibilityReport
@@ -34,6 +36,12 @@ def only_parameters(request: web.Request, allowed: Collection[str]) -> None:
     unknown = sorted(set(request.query) - set(allowed))
     if unknown:
         raise RestError(400, f"unknown query parameter(s): {', '.join(unknown)}")
+
+
+def create_value(tk: TmfKind, body: Any) -> dict[str, Any]:
+    """The canonical value of a create body, checked against the official create schema first."""
+    check_body(tk, body)
+    return order_value(tk, body)
 
 
 def feasibility_to_tmf(tk: TmfKind, report: FeasibilityReport) -> dict[str, Any]:
@@ -110,11 +118,13 @@ class OrderResource:
     async def create(self, request: web.Request) -> web.Response:
         only_parameters(request, {"fields", "dryRun"})
         fields, _ = fields_of(self.tk, request.query.get("fields"))
-        value = order_value(self.tk, await read_json(request))
-        if flag(request, "dryRun"):
-            report = self.orders.check_feasibility(request[CALLER], self.tk.kind, value)
-            return web.json_response(feasibility_to_tmf(self.tk, report))
-        order = await self.orders.create_order(request[CALLER], self.tk.kind, value)
+        dry_run = flag(request, "dryRun")
+        value = create_value(self.tk, await read_json(request))
+        with tmf_words(self.tk):
+            if dry_run:
+                report = self.orders.check_feasibility(request[CALLER], self.tk.kind, value)
+                return web.json_response(feasibility_to_tmf(self.tk, report))
+            order = await self.orders.create_order(request[CALLER], self.tk.kind, value)
         return self.respond(request, order, 201, fields)
 
     async def patch(self, request: web.Request) -> web.Response:
@@ -138,7 +148,7 @@ class OrderResource:
     async def history(self, request: web.Request) -> web.Response:
         only_parameters(request, ())
         entries = await self.orders.get_order_history(request[CALLER], self.tk.kind, request.match_info["id"])
-        body = [history_to_tmf(history_to_dict(h)) for h in entries]
+        body = [history_to_tmf(self.tk, history_to_dict(h)) for h in entries]
         return web.json_response(
             body, headers={"X-Total-Count": str(len(body)), "X-Result-Count": str(len(body))}
         )

@@ -1,16 +1,16 @@
 """The TMF words for each order kind: base paths, resource and attribute names.
 
-The four TMF APIs name the same things differently (``productOrderItem`` vs
-``orderItem``, ``productSpecification`` vs ``serviceSpecification``, a string
-priority vs an integer one, a list of notes vs a single note).  Every
-difference lives in this one table, so the mapping code is written once.
+The information model's names per kind (``productOrderItem`` vs ``orderItem``,
+a string priority vs an integer one ...) are ``core.document.tmf``'s; this
+table adds what only the REST profile has: base paths, resources, events.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 
+from core.document.tmf import API, TmfApi
 from core.domain.events import EventType
 from core.domain.model import Kind
 
@@ -24,40 +24,16 @@ _EVENT_SUFFIX = {
 
 
 @dataclass(frozen=True)
-class TmfKind:
-    """One TMF API's vocabulary (derived names are computed once: they are used on every request)."""
+class TmfKind(TmfApi):
+    """One TMF API's vocabulary: the information model's names (``core.document.tmf``) and the REST
+    profile's own (base path, resources).  Derived names are computed once: every request uses them."""
 
-    kind: Kind
-    api: str  # TMF622 ...
-    spec_file: str
     base_path: str
-    item_key: str  # productOrderItem / orderItem ...
-    item_relationship_key: str
-    item_ref_nested: bool  # item relationships point through ``orderItem: {itemId}``
-    order_relationship_key: str
-    integer_priority: bool  # TMF652 types priority as an integer
-    single_note: bool  # TMF697 has one note object, not a list
     task_received_state: str  # TMF622 says acknowledged, the others accepted
 
     @cached_property
     def resource(self) -> str:
         return self.kind.value
-
-    @cached_property
-    def type_name(self) -> str:
-        return self.kind.base_type
-
-    @cached_property
-    def entity_key(self) -> str:
-        return self.kind.entity
-
-    @cached_property
-    def specification_key(self) -> str:
-        return f"{self.entity_key}Specification"
-
-    @cached_property
-    def characteristic_key(self) -> str:
-        return f"{self.entity_key}Characteristic"
 
     @cached_property
     def cancel_resource(self) -> str:
@@ -79,59 +55,17 @@ class TmfKind:
         return {self.event_name(t): t for t in EventType}
 
 
+def _kind(kind: Kind, base_path: str, task_received_state: str) -> TmfKind:
+    api = API[kind]
+    names = {f.name: getattr(api, f.name) for f in fields(TmfApi)}
+    return TmfKind(**names, base_path=base_path, task_received_state=task_received_state)
+
+
 KINDS: dict[Kind, TmfKind] = {
-    Kind.PRODUCT: TmfKind(
-        Kind.PRODUCT,
-        "TMF622",
-        "TMF622-ProductOrdering-v4.0.0.swagger.json",
-        "/tmf-api/productOrderingManagement/v4",
-        item_key="productOrderItem",
-        item_relationship_key="productOrderItemRelationship",
-        item_ref_nested=False,
-        order_relationship_key="orderRelationship",
-        integer_priority=False,
-        single_note=False,
-        task_received_state="acknowledged",
-    ),
-    Kind.SERVICE: TmfKind(
-        Kind.SERVICE,
-        "TMF641",
-        "TMF641-ServiceOrdering-v4.1.0.swagger.json",
-        "/tmf-api/serviceOrdering/v4",
-        item_key="serviceOrderItem",
-        item_relationship_key="serviceOrderItemRelationship",
-        item_ref_nested=True,
-        order_relationship_key="orderRelationship",
-        integer_priority=False,
-        single_note=False,
-        task_received_state="accepted",
-    ),
-    Kind.RESOURCE: TmfKind(
-        Kind.RESOURCE,
-        "TMF652",
-        "TMF652-ResourceOrdering-v4.0.0.swagger.json",
-        "/tmf-api/resourceOrdering/v4",
-        item_key="orderItem",
-        item_relationship_key="orderItemRelationship",
-        item_ref_nested=True,
-        order_relationship_key="orderRelationship",
-        integer_priority=True,
-        single_note=False,
-        task_received_state="accepted",
-    ),
-    Kind.WORK: TmfKind(
-        Kind.WORK,
-        "TMF697",
-        "TMF697-WorkOrder-v4.0.0.swagger.json",
-        "/tmf-api/workOrderManagement/v4",
-        item_key="workOrderItem",
-        item_relationship_key="workOrderItemRelationship",
-        item_ref_nested=False,
-        order_relationship_key="workOrderRelationship",
-        integer_priority=False,
-        single_note=True,
-        task_received_state="accepted",
-    ),
+    Kind.PRODUCT: _kind(Kind.PRODUCT, "/tmf-api/productOrderingManagement/v4", "acknowledged"),
+    Kind.SERVICE: _kind(Kind.SERVICE, "/tmf-api/serviceOrdering/v4", "accepted"),
+    Kind.RESOURCE: _kind(Kind.RESOURCE, "/tmf-api/resourceOrdering/v4", "accepted"),
+    Kind.WORK: _kind(Kind.WORK, "/tmf-api/workOrderManagement/v4", "accepted"),
 }
 
 # Attributes that describe the JSON document rather than the order: accepted

@@ -1,14 +1,35 @@
-"""The canonical order document's parser: client values (validating) and stored documents (trusted)."""
+"""Canonical documents -> domain objects: the typed attributes parsed, the rest kept as client data.
+
+The functions here read a document whose shape is known good: a client's
+value checked by ``core.document.check`` first, or a stored document the
+gateway wrote itself.  They still refuse what the shape cannot say (a date
+outside the stored range, an item id used twice, items nested too deep).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from core.document.fields import _DATE_ATTR, _TEXT_ATTR, ITEM_FIELDS
-from core.domain.errors import IllegalArgument, IllegalAttributeValue
+from core.document import limits
+from core.document.fields import (
+    _DATE_ATTR,
+    _TEXT_ATTR,
+    CHARACTERISTIC_FIELDS,
+    ENTITY_FIELDS,
+    ITEM_FIELDS,
+    ITEM_RELATIONSHIP_FIELDS,
+    NOTE_FIELDS,
+    ORDER_FIELDS,
+    ORDER_RELATIONSHIP_FIELDS,
+    PARTY_FIELDS,
+    SPECIFICATION_FIELDS,
+)
+from core.domain.errors import IllegalAttributeValue
 from core.domain.model import (
+    Characteristic,
+    ClientData,
     EntityRef,
     HistoryEntry,
     ItemAction,
@@ -24,28 +45,10 @@ from core.domain.model import (
 )
 from core.domain.states import ITEM_STATES, State
 
-T = TypeVar("T")
 
-
-def _typed(doc: Mapping[str, Any], key: str, kind: type[T], where: str) -> T | None:
-    value = doc.get(key)
-    if value is None:
-        return None
-    if kind is int and isinstance(value, bool):
-        raise IllegalAttributeValue(f"{where}{key}", "must be an integer")
-    if kind is int and isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)  # type: ignore[return-value]
-    if not isinstance(value, kind):
-        raise IllegalAttributeValue(f"{where}{key}", f"must be {_TYPE_NAMES.get(kind, kind.__name__)}")
-    return value
-
-
-
-_TYPE_NAMES: dict[type, str] = {str: "a string", int: "an integer", bool: "true or false"}
-
-
-def _text(doc: Mapping[str, Any], key: str, where: str = "") -> str | None:
-    return _typed(doc, key, str, where)
+def client_data(raw: Mapping[str, Any], typed: frozenset[str]) -> ClientData:
+    """The attributes of ``raw`` the core does not reason about, as they are."""
+    return {k: v for k, v in raw.items() if k not in typed}
 
 
 def parse_date(value: Any, attribute: str) -> datetime | None:
@@ -55,39 +58,15 @@ def parse_date(value: Any, attribute: str) -> datetime | None:
         parsed = value
     elif isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
-            raise IllegalAttributeValue(attribute, f"{value!r} is not an ISO 8601 date-time") from None
+            raise IllegalAttributeValue(attribute, f"{value[:40]!r} is not an ISO 8601 date-time") from None
     else:
         raise IllegalAttributeValue(attribute, "must be an ISO 8601 date-time string")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _list(doc: Mapping[str, Any], key: str, where: str, parse: Callable[[Any, str], T]) -> list[T]:
-    value = doc.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise IllegalAttributeValue(f"{where}{key}", "must be a list")
-    out = []
-    for i, element in enumerate(value):
-        at = f"{where}{key}[{i}]"
-        if not isinstance(element, Mapping):
-            raise IllegalAttributeValue(at, "must be an object")
-        out.append(parse(element, at + "."))
-    return out
-
-
-def _require(value: T | None, attribute: str) -> T:
-    if value is None or value == "":
-        raise IllegalAttributeValue(attribute, "is required")
-    return value
-
-
-def _unknown_keys(doc: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
-    extra = sorted(set(doc) - allowed)
-    if extra:
-        raise IllegalArgument(f"unknown attribute(s) {', '.join(where + e for e in extra)}")
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if not limits.EARLIEST <= parsed <= limits.LATEST:
+        raise IllegalAttributeValue(attribute, "must lie between the years 1900 and 9999")
+    return parsed
 
 
 def parse_state(value: Any, attribute: str, *, item: bool = False) -> State:
@@ -96,7 +75,7 @@ def parse_state(value: Any, attribute: str, *, item: bool = False) -> State:
     try:
         state = State(value)
     except ValueError:
-        raise IllegalAttributeValue(attribute, f"unknown state {value!r}") from None
+        raise IllegalAttributeValue(attribute, f"unknown state {value[:40]!r}") from None
     if item and state not in ITEM_STATES:
         raise IllegalAttributeValue(attribute, f"{value!r} is not an item state")
     return state
@@ -107,128 +86,89 @@ def parse_priority(value: Any) -> Priority | None:
         return None
     if isinstance(value, str) and value.upper() in Priority.__members__:
         return Priority[value.upper()]
-    raise IllegalAttributeValue("priority", f"unknown priority {value!r}")
+    raise IllegalAttributeValue("priority", f"unknown priority {str(value)[:40]!r}")
 
 
-def _characteristics(raw: Any, where: str) -> tuple[tuple[str, str], ...]:
+def _specification(raw: Mapping[str, Any] | None) -> SpecificationRef | None:
     if raw is None:
-        return ()
-    if not isinstance(raw, Mapping):
-        raise IllegalAttributeValue(f"{where}characteristics", "must be a name -> value map")
-    out = []
-    for name, value in raw.items():
-        if not isinstance(value, str | int | float | bool):
-            raise IllegalAttributeValue(f"{where}characteristics.{name}", "must be a scalar value")
-        out.append((str(name), value if isinstance(value, str) else str(value)))
-    return tuple(out)
+        return None
+    return SpecificationRef(raw.get("id"), raw.get("name"), client_data(raw, SPECIFICATION_FIELDS))
 
 
-def _entity(raw: Any, where: str) -> EntityRef:
+def _entity(raw: Mapping[str, Any] | None) -> EntityRef:
     if raw is None:
         return EntityRef()
-    if not isinstance(raw, Mapping):
-        raise IllegalAttributeValue(f"{where}entity", "must be an object")
-    _unknown_keys(raw, frozenset({"id", "specification", "characteristics"}), f"{where}entity.")
-    spec_raw = raw.get("specification")
-    spec = None
-    if spec_raw is not None:
-        if not isinstance(spec_raw, Mapping):
-            raise IllegalAttributeValue(f"{where}entity.specification", "must be an object")
-        spec = SpecificationRef(
-            _text(spec_raw, "id", f"{where}entity.specification."),
-            _text(spec_raw, "name", f"{where}entity.specification."),
-        )
     return EntityRef(
-        _text(raw, "id", f"{where}entity."),
-        spec,
-        _characteristics(raw.get("characteristics"), f"{where}entity."),
-    )
-
-
-# The XML vocabulary's xs:int: a quantity every profile can carry.
-MAX_QUANTITY = 2**31 - 1
-
-
-def parse_item(doc: Mapping[str, Any], where: str) -> OrderItem:
-    _unknown_keys(doc, ITEM_FIELDS, where)
-    action = _require(_text(doc, "action", where), f"{where}action")
-    try:
-        item_action = ItemAction(action)
-    except ValueError:
-        raise IllegalAttributeValue(f"{where}action", f"unknown action {action!r}") from None
-    quantity = _typed(doc, "quantity", int, where)
-    if quantity is not None and not 1 <= quantity <= MAX_QUANTITY:
-        raise IllegalAttributeValue(f"{where}quantity", f"must be from 1 to {MAX_QUANTITY}")
-    state = doc.get("state")
-    return OrderItem(
-        id=_require(_text(doc, "id", where), f"{where}id"),
-        action=item_action,
-        entity=_entity(doc.get("entity"), where),
-        state=State.ACKNOWLEDGED if state is None else parse_state(state, f"{where}state", item=True),
-        state_reason=_text(doc, "stateReason", where),
-        quantity=1 if quantity is None else quantity,
-        relationships=tuple(
-            ItemRelationship(
-                _require(_text(r, "type", w), f"{w}type"), _require(_text(r, "itemId", w), f"{w}itemId")
-            )
-            for r, w in _raw_list(doc, "relationships", where)
+        raw.get("id"),
+        _specification(raw.get("specification")),
+        tuple(
+            Characteristic(c["name"], c.get("value"), client_data(c, CHARACTERISTIC_FIELDS))
+            for c in raw.get("characteristics") or ()
         ),
-        point_of_no_return=bool(doc.get("pointOfNoReturn", False)),
+        client_data(raw, ENTITY_FIELDS),
     )
 
 
-def _raw_list(doc: Mapping[str, Any], key: str, where: str) -> list[tuple[Mapping[str, Any], str]]:
-    return _list(doc, key, where, lambda element, at: (element, at))
+def parse_item(raw: Mapping[str, Any], where: str = "", depth: int = 0) -> OrderItem:
+    if depth > limits.MAX_DEPTH:
+        raise IllegalAttributeValue(f"{where}items", f"items nest more than {limits.MAX_DEPTH} levels deep")
+    state = raw.get("state")
+    return OrderItem(
+        id=raw["id"],
+        action=ItemAction(raw["action"]),
+        entity=_entity(raw.get("entity")),
+        state=State.ACKNOWLEDGED if state is None else parse_state(state, f"{where}state", item=True),
+        state_reason=raw.get("stateReason"),
+        quantity=raw.get("quantity", 1),
+        relationships=tuple(
+            ItemRelationship(r["type"], r["itemId"], client_data(r, ITEM_RELATIONSHIP_FIELDS))
+            for r in raw.get("relationships") or ()
+        ),
+        point_of_no_return=bool(raw.get("pointOfNoReturn", False)),
+        items=[
+            parse_item(inner, f"{where}items[{i}].", depth + 1) for i, inner in enumerate(raw.get("items") or ())
+        ],
+        data=client_data(raw, ITEM_FIELDS),
+    )
 
 
 def parse_items(doc: Mapping[str, Any]) -> list[OrderItem]:
-    items = _list(doc, "items", "", parse_item)
+    """The order's items; every id, at every level of nesting, used once."""
+    items = [parse_item(raw, f"items[{i}].") for i, raw in enumerate(doc.get("items") or ())]
     seen: set[str] = set()
-    for it in items:
-        if it.id in seen:
-            raise IllegalAttributeValue("items", f"item id {it.id!r} appears twice")
-        seen.add(it.id)
+    for item in (it for top in items for it in top.walk()):
+        if item.id in seen:
+            raise IllegalAttributeValue("items", f"item id {item.id!r} appears twice")
+        seen.add(item.id)
+    if len(seen) > limits.MAX_ITEMS:
+        raise IllegalAttributeValue("items", f"an order holds at most {limits.MAX_ITEMS} items")
     return items
 
 
 def parse_notes(doc: Mapping[str, Any]) -> list[Note]:
-    return _list(
-        doc,
-        "notes",
-        "",
-        lambda n, w: Note(
-            _require(_text(n, "text", w), f"{w}text"),
-            _text(n, "author", w),
-            parse_date(n.get("date"), f"{w}date"),
-        ),
-    )
+    return [
+        Note(n["text"], n.get("author"), parse_date(n.get("date"), f"notes[{i}].date"), client_data(n, NOTE_FIELDS))
+        for i, n in enumerate(doc.get("notes") or ())
+    ]
 
 
 def parse_parties(doc: Mapping[str, Any]) -> list[RelatedParty]:
-    return _list(
-        doc,
-        "relatedParties",
-        "",
-        lambda p, w: RelatedParty(
-            _require(_text(p, "id", w), f"{w}id"), _text(p, "role", w), _text(p, "name", w)
-        ),
-    )
+    return [
+        RelatedParty(p["id"], p.get("role"), p.get("name"), client_data(p, PARTY_FIELDS))
+        for p in doc.get("relatedParties") or ()
+    ]
 
 
 def parse_relationships(doc: Mapping[str, Any]) -> list[OrderRelationship]:
-    return _list(
-        doc,
-        "relationships",
-        "",
-        lambda r, w: OrderRelationship(
-            _require(_text(r, "type", w), f"{w}type"), _require(_text(r, "orderId", w), f"{w}orderId")
-        ),
-    )
+    return [
+        OrderRelationship(r["type"], r["orderId"], client_data(r, ORDER_RELATIONSHIP_FIELDS))
+        for r in doc.get("relationships") or ()
+    ]
 
 
-def _history(doc: Mapping[str, Any]) -> list[HistoryEntry]:
+def _history(entries: Iterable[Mapping[str, Any]]) -> list[HistoryEntry]:
     out = []
-    for h in doc.get("history") or []:
+    for h in entries:
         at = parse_date(h["at"], "history.at")
         assert at is not None
         out.append(
@@ -240,6 +180,7 @@ def _history(doc: Mapping[str, Any]) -> list[HistoryEntry]:
                 reason=h.get("reason"),
                 item_id=h.get("itemId"),
                 operation=h.get("operation"),
+                changed=tuple(h.get("changed", ())),
             )
         )
     return out
@@ -259,10 +200,11 @@ def order_from_dict(doc: Mapping[str, Any]) -> Order:
         notes=parse_notes(doc),
         related_parties=parse_parties(doc),
         relationships=parse_relationships(doc),
-        history=_history(doc),
+        history=_history(doc.get("history") or ()),
         state_before_cancellation=State(doc["stateBeforeCancellation"])
         if doc.get("stateBeforeCancellation")
         else None,
+        data=client_data(doc, ORDER_FIELDS),
     )
     for key, attr in _DATE_ATTR.items():
         setattr(order, attr, parse_date(doc.get(key), key))

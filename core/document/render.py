@@ -1,4 +1,9 @@
-"""The canonical order document: an order as one dict, written entry by entry."""
+"""Domain objects -> the canonical document: typed attributes under their canonical names, then
+each object's client data as it was given.
+
+Built entry by entry, absent entries left out: every order change writes
+this document, most of them several times (the stored row, each event).
+"""
 
 from __future__ import annotations
 
@@ -6,85 +11,85 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.document.fields import _DATE_ATTR, _TEXT_ATTR
-from core.domain.model import HistoryEntry, Order, OrderItem
+from core.domain.model import EntityRef, HistoryEntry, Order, OrderItem
 
 
 def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """ISO 8601 in UTC with ``Z``; milliseconds when the time has no finer part (as clients write it)."""
+    if value is None:
+        return None
+    utc = value.astimezone(UTC)
+    spec = "seconds" if not utc.microsecond else "milliseconds" if not utc.microsecond % 1000 else "auto"
+    return utc.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
-def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
-    """Without the absent entries: None, an empty list, an empty dict."""
-    return {k: v for k, v in d.items() if v is not None and (v or not isinstance(v, list | dict))}
-
-
-def item_to_dict(item: OrderItem) -> dict[str, Any]:
-    # Built entry by entry, absent ones left out (as _drop_none would): every order
-    # change writes this document, most of them several times.
-    ref = item.entity
+def _entity(ref: EntityRef) -> dict[str, Any]:
     entity: dict[str, Any] = {}
     if ref.id is not None:
         entity["id"] = ref.id
     if (spec := ref.specification) is not None:
         named = {k: v for k, v in (("id", spec.id), ("name", spec.name)) if v is not None}
-        if named:
-            entity["specification"] = named
+        entity["specification"] = {**named, **spec.data}
     if ref.characteristics:
-        entity["characteristics"] = dict(ref.characteristics)
-    doc: dict[str, Any] = {}
-    if item.id is not None:
-        doc["id"] = item.id
-    doc["action"] = item.action.value
-    doc["state"] = item.state.value
+        entity["characteristics"] = [{"name": c.name, "value": c.value, **c.data} for c in ref.characteristics]
+    if ref.data:
+        entity.update(ref.data)
+    return entity
+
+
+def item_to_dict(item: OrderItem) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": item.id, "action": item.action.value, "state": item.state.value}
     if item.state_reason is not None:
         doc["stateReason"] = item.state_reason
-    if item.quantity is not None:
-        doc["quantity"] = item.quantity
+    doc["quantity"] = item.quantity
+    entity = _entity(item.entity)
     if entity:
         doc["entity"] = entity
     if item.relationships:
-        doc["relationships"] = [{"type": r.type, "itemId": r.item_id} for r in item.relationships]
+        doc["relationships"] = [{"type": r.type, "itemId": r.item_id, **r.data} for r in item.relationships]
     if item.point_of_no_return:
-        doc["pointOfNoReturn"] = item.point_of_no_return
+        doc["pointOfNoReturn"] = True
+    if item.items:
+        doc["items"] = [item_to_dict(inner) for inner in item.items]
+    if item.data:
+        doc.update(item.data)
     return doc
 
 
 def history_to_dict(h: HistoryEntry) -> dict[str, Any]:
-    return _drop_none(
-        {
-            "at": iso(h.at),
-            "actor": h.actor,
-            "fromState": h.from_state.value if h.from_state else None,
-            "toState": h.to_state.value,
-            "reason": h.reason,
-            "itemId": h.item_id,
-            "operation": h.operation,
-        }
-    )
+    doc: dict[str, Any] = {"at": iso(h.at), "actor": h.actor}
+    if h.from_state is not None:
+        doc["fromState"] = h.from_state.value
+    doc["toState"] = h.to_state.value
+    for key, value in (("reason", h.reason), ("itemId", h.item_id), ("operation", h.operation)):
+        if value is not None:
+            doc[key] = value
+    if h.changed:
+        doc["changed"] = list(h.changed)
+    return doc
 
 
 def order_to_dict(order: Order, *, with_history: bool = True) -> dict[str, Any]:
-    doc: dict[str, Any] = {}  # entry by entry, absent ones left out, as in item_to_dict
-    for key, value in (("id", order.id), ("kind", order.kind.value), ("clientId", order.client_id)):
-        if value is not None:
-            doc[key] = value
-    if order.order_type is not None:
-        doc["orderType"] = order.order_type
+    doc: dict[str, Any] = {"id": order.id, "kind": order.kind.value, "clientId": order.client_id}
+    doc["orderType"] = order.order_type
     doc["state"] = order.state.value
-    if order.version is not None:
-        doc["version"] = order.version
+    doc["version"] = order.version
     if order.priority:
         doc["priority"] = order.priority.name.lower()
     if order.items:
         doc["items"] = [item_to_dict(i) for i in order.items]
     if order.notes:
-        doc["notes"] = [_drop_none({"text": n.text, "author": n.author, "date": iso(n.date)}) for n in order.notes]
+        doc["notes"] = [
+            {"text": n.text, **{k: v for k, v in (("author", n.author), ("date", iso(n.date))) if v}, **n.data}
+            for n in order.notes
+        ]
     if order.related_parties:
         doc["relatedParties"] = [
-            _drop_none({"id": p.id, "role": p.role, "name": p.name}) for p in order.related_parties
+            {"id": p.id, **{k: v for k, v in (("role", p.role), ("name", p.name)) if v is not None}, **p.data}
+            for p in order.related_parties
         ]
     if order.relationships:
-        doc["relationships"] = [{"type": r.type, "orderId": r.order_id} for r in order.relationships]
+        doc["relationships"] = [{"type": r.type, "orderId": r.order_id, **r.data} for r in order.relationships]
     if order.state_before_cancellation:
         doc["stateBeforeCancellation"] = order.state_before_cancellation.value
     for key, attr in _DATE_ATTR.items():
@@ -93,6 +98,8 @@ def order_to_dict(order: Order, *, with_history: bool = True) -> dict[str, Any]:
     for key, attr in _TEXT_ATTR.items():
         if (text := getattr(order, attr)) is not None:
             doc[key] = text
+    if order.data:
+        doc.update(order.data)
     if with_history and order.history:
         doc["history"] = [history_to_dict(h) for h in order.history]
     return doc

@@ -7,6 +7,33 @@ table per adapter.  ``kind`` is the stable name those tables key on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a client's value: where (a path of canonical attribute names and
+    list positions) and what.  A profile names the place in its own words (TMF path, element path)."""
+
+    path: Path
+    text: str
+
+
+def dotted(path: Path) -> str:
+    """``items[0].entity.characteristics[1]``: a canonical path as the core's messages write it."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def listing(problems: Sequence[Problem], name: object = dotted) -> str:
+    """Every problem in one message, each place named by ``name``."""
+    return "; ".join(f"{name(p.path)}: {p.text}" if p.path else p.text for p in problems)  # type: ignore[operator]
+
 
 class OrderError(Exception):
     """Base of every error the core raises on purpose."""
@@ -22,9 +49,20 @@ class OrderError(Exception):
 
 
 class IllegalArgument(OrderError):
-    """Malformed or missing input: nothing was changed."""
+    """Malformed or missing input: nothing was changed.
+
+    ``problems``, when given, are every problem found in the input at once (the message
+    lists them); a profile may list them again naming each place in its own words."""
 
     kind = "illegalArgument"
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+    @classmethod
+    def of(cls, problems: Sequence[Problem]) -> IllegalArgument:
+        return cls(listing(problems), problems)
 
 
 class IllegalAttributeValue(IllegalArgument):
@@ -32,9 +70,13 @@ class IllegalAttributeValue(IllegalArgument):
 
     kind = "illegalAttributeValue"
 
-    def __init__(self, attribute: str, message: str) -> None:
-        super().__init__(f"{attribute}: {message}")
+    def __init__(self, attribute: str, message: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(f"{attribute}: {message}" if not problems else message, problems)
         self.attribute = attribute
+
+    @classmethod
+    def of(cls, problems: Sequence[Problem]) -> IllegalAttributeValue:
+        return cls(dotted(problems[0].path), listing(problems), problems)
 
 
 class IllegalState(OrderError):

@@ -2,15 +2,18 @@
 
 Malformed input is an error (raised while parsing); an order that parses but
 cannot be fulfilled is *infeasible*: a create stores it as rejected with these
-reasons, and a check reports them without storing anything.
+reasons, and a check reports them without storing anything.  Every check here
+is linear in the order's items and relationships (cycles are found with
+Tarjan's strongly connected components), so no order a client can send makes
+it slow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from core.domain.model import ItemAction, Kind, Order
+from core.domain.model import ItemAction, Kind, Order, OrderItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,25 +37,74 @@ def default_order_types() -> dict[Kind, frozenset[str]]:
     return {k: frozenset({k.base_type}) for k in Kind}
 
 
-def _cycle_members(edges: dict[str, list[str]]) -> set[str]:
-    """Items that lie on a cycle of item relationships (iterative DFS)."""
-    on_cycle: set[str] = set()
-    for start in edges:
-        stack: list[tuple[str, Iterable[str]]] = [(start, iter(edges.get(start, [])))]
-        path = [start]
-        while stack:
-            _node, it = stack[-1]
-            nxt = next(iter(it), None)
-            if nxt is None:
-                stack.pop()
-                path.pop()
+def cycle_members(edges: Mapping[str, Sequence[str]]) -> set[str]:
+    """Nodes on a cycle: the members of every strongly connected component of more than one node,
+    and nodes with an edge to themselves (Tarjan's algorithm, iterative: O(nodes + edges))."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    members: set[str] = set()
+    for root in edges:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(edges[root]))]
+        while work:
+            node, targets = work[-1]
+            target = next(targets, None)
+            if target is not None:
+                if target not in edges:
+                    continue
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(edges[target])))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
                 continue
-            if nxt == start:
-                on_cycle.update(path)
-            elif nxt not in path and nxt in edges:
-                stack.append((nxt, iter(edges.get(nxt, []))))
-                path.append(nxt)
-    return on_cycle
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    component.append(top)
+                    if top == node:
+                        break
+                if len(component) > 1 or node in edges[node]:
+                    members.update(component)
+    return members
+
+
+def _names_what(kind: Kind, item: OrderItem) -> bool:
+    """An added item names what to add: a specification, an offering, or the items it holds."""
+    spec = item.entity.specification
+    if spec is not None and (spec.id or spec.name):
+        return True
+    for ref in (item.data.get("productOffering"), item.data.get("resourceSpecification")):
+        if isinstance(ref, Mapping) and (ref.get("id") or ref.get("name")):
+            return True
+    return bool(item.items)
+
+
+def _item_reasons(kind: Kind, item: OrderItem, ids: set[str]) -> list[str]:
+    why = []
+    if item.action is ItemAction.ADD and not _names_what(kind, item):
+        offering = " or product offering" if kind is Kind.PRODUCT else ""
+        why.append(f"names no {kind.entity} specification{offering}")
+    if item.action in (ItemAction.MODIFY, ItemAction.DELETE) and not item.entity.id:
+        why.append(f"{item.action.value} needs the id of an existing {kind.entity}")
+    if item.action is ItemAction.NO_CHANGE and not (item.entity.id or _names_what(kind, item)):
+        why.append(f"names no {kind.entity}")
+    why += [f"relates to unknown item {r.item_id!r}" for r in item.relationships if r.item_id not in ids]
+    return why
 
 
 def check(order: Order, known_types: dict[Kind, frozenset[str]]) -> FeasibilityReport:
@@ -62,18 +114,12 @@ def check(order: Order, known_types: dict[Kind, frozenset[str]]) -> FeasibilityR
     start, end = order.requested_start_date, order.requested_completion_date
     if start and end and start > end:
         reasons.append("requestedStartDate is after requestedCompletionDate")
-    ids = {i.id for i in order.items}
-    edges = {i.id: [r.item_id for r in i.relationships] for i in order.items}
-    cyclic = _cycle_members(edges)
+    every = list(order.all_items())
+    ids = {i.id for i in every}
+    cyclic = cycle_members({i.id: [r.item_id for r in i.relationships] for i in every})
     items = []
-    for item in order.items:
-        why = []
-        spec = item.entity.specification
-        if spec is None or not (spec.id or spec.name):
-            why.append(f"names no {order.kind.entity} specification")
-        if item.action in (ItemAction.MODIFY, ItemAction.DELETE) and not item.entity.id:
-            why.append(f"{item.action.value} needs the id of an existing {order.kind.entity}")
-        why += [f"relates to unknown item {r.item_id!r}" for r in item.relationships if r.item_id not in ids]
+    for item in every:
+        why = _item_reasons(order.kind, item, ids)
         if item.id in cyclic:
             why.append("is on a cycle of item relationships")
         items.append(ItemFeasibility(item.id, not why, tuple(why)))

@@ -157,7 +157,7 @@ def _apply(order: Order, t: Transition, who: str, now: datetime, reason: str | N
     if target is State.ASSESSING_CANCELLATION:
         order.state_before_cancellation = order.state
         follows = {}  # nothing moves until the cancellation is accepted: a denial leaves the order as it was
-    for item in order.items:
+    for item in order.all_items():
         if item.state in follows:
             _move_item(order, item, follows[item.state], step, who, now, reason, t.operation)
     _set_order_state(order, target, who, now, reason, t.operation)
@@ -180,15 +180,50 @@ def _emit(order: Order, step: _Step, who: str, now: datetime, reason: str | None
         record_event(order, EventType.INFORMATION_REQUIRED, now, who, reason=reason)
 
 
+def derive_item(item: OrderItem, order_state: State) -> tuple[State, str] | None:
+    """The state an item holding items takes once all of them closed, with the deriving operation.
+
+    Items have no ``partial``: a mix with something not completed is ``failed``."""
+    states = {i.state for i in item.items}
+    if not item.items or item.state.is_closed or not all(s.is_closed for s in states):
+        return None
+    if order_state is State.PENDING_CANCELLATION:
+        return State.CANCELLED, "rolledBack"
+    for single, op in (
+        (State.COMPLETED, "itemsCompleted"),
+        (State.CANCELLED, "itemsCancelled"),
+    ):
+        if states == {single}:
+            return single, op
+    return State.FAILED, "itemsFailed"
+
+
+def _derive_parents(order: Order, items: list[OrderItem], step: _Step, who: str, now: datetime) -> None:
+    """Items holding items follow them, innermost first."""
+    for item in items:
+        _derive_parents(order, item.items, step, who, now)
+        derived = derive_item(item, order.state)
+        if derived is not None:
+            unfinished = [i.id for i in item.items if i.state is not State.COMPLETED]
+            why = f"item(s) {', '.join(unfinished)} did not complete" if derived[0] is State.FAILED else None
+            _move_item(order, item, derived[0], step, who, now, why, derived[1])
+
+
 def _derive_and_emit(order: Order, step: _Step, who: str, now: datetime, reason: str | None) -> None:
+    _derive_parents(order, order.items, step, who, now)
     derived = derive_from_items(order)
     if derived is not None:
         _set_order_state(order, derived[0], who, now, reason, derived[1])
     _emit(order, step, who, now, reason)
 
 
+def past_point_of_no_return(order: Order) -> list[str]:
+    """The open items (at any level) past their point of no return: they deny a cancellation."""
+    return [i.id for i in order.all_items() if i.point_of_no_return and i.state.is_open]
+
+
 def _auto_deny_past_point_of_no_return(order: Order, who: str, now: datetime) -> None:
-    blocking = [i.id for i in order.items if i.point_of_no_return and i.state.is_open]
+    blocking = past_point_of_no_return(order)
     if not blocking:
         return
     reason = f"cancellation denied: item(s) {', '.join(blocking)} past the point of no return"
@@ -214,7 +249,7 @@ def run_order_operation(
         return
     t = _find(order, operation)
     if operation == "acceptCancellation":
-        blocking = [i.id for i in order.items if i.point_of_no_return and i.state.is_open]
+        blocking = past_point_of_no_return(order)
         if blocking:
             raise IllegalState(f"item(s) {', '.join(blocking)} past the point of no return")
     order.version += 1
@@ -262,6 +297,8 @@ def change_item_state(
     item = order.item(item_id)
     if target is item.state:
         return False
+    if item.items:
+        raise IllegalState(f"item {item_id!r} holds items: its state follows theirs")
     if order.state not in ITEM_WORK_ALLOWED:
         raise IllegalState(f"items of an order in state {order.state.value} cannot be moved")
     for t in ITEM_TRANSITIONS:

@@ -6,9 +6,11 @@ Plain Python: an ``Order`` records the events of what happened to it in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
+from typing import Any
 
 from core.domain.errors import IllegalAttributeValue, PermissionDenied
 from core.domain.events import OrderEvent
@@ -110,10 +112,24 @@ class ItemAction(StrEnum):
     NO_CHANGE = "noChange"
 
 
+# Client data: the attributes the official TMF schema of the order's kind defines beside the
+# typed ones, under their TMF names, kept as the client sent them (JSON values).  An object's
+# client data is never changed in place: a change replaces it.
+ClientData = dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class SpecificationRef:
     id: str | None = None
     name: str | None = None
+    data: ClientData = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Characteristic:
+    name: str
+    value: Any  # any JSON value
+    data: ClientData = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,19 +138,22 @@ class EntityRef:
 
     id: str | None = None
     specification: SpecificationRef | None = None
-    characteristics: tuple[tuple[str, str], ...] = ()
+    characteristics: tuple[Characteristic, ...] = ()
+    data: ClientData = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class ItemRelationship:
     type: str
     item_id: str
+    data: ClientData = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class OrderRelationship:
     type: str
     order_id: str
+    data: ClientData = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +161,7 @@ class RelatedParty:
     id: str
     role: str | None = None
     name: str | None = None
+    data: ClientData = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +169,7 @@ class Note:
     text: str
     author: str | None = None
     date: datetime | None = None
+    data: ClientData = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -161,6 +182,14 @@ class OrderItem:
     quantity: int = 1
     relationships: tuple[ItemRelationship, ...] = ()
     point_of_no_return: bool = False
+    items: list[OrderItem] = field(default_factory=list)  # items inside this one (TMF nested items)
+    data: ClientData = field(default_factory=dict)
+
+    def walk(self) -> Iterator[OrderItem]:
+        """This item, then every item inside it (depth first, in order)."""
+        yield self
+        for inner in self.items:
+            yield from inner.walk()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +203,7 @@ class HistoryEntry:
     reason: str | None = None
     item_id: str | None = None
     operation: str | None = None
+    changed: tuple[str, ...] = ()  # an attribute change (from_state is to_state): what changed
 
 
 @dataclass(slots=True)
@@ -203,10 +233,16 @@ class Order:
     cancellation_reason: str | None = None
     state_before_cancellation: State | None = None
     history: list[HistoryEntry] = field(default_factory=list)
+    data: ClientData = field(default_factory=dict)
     pending_events: list[OrderEvent] = field(default_factory=list, compare=False, repr=False)
 
+    def all_items(self) -> Iterator[OrderItem]:
+        """Every item, the ones inside items too (depth first, in order)."""
+        for item in self.items:
+            yield from item.walk()
+
     def item(self, item_id: str) -> OrderItem:
-        for it in self.items:
+        for it in self.all_items():
             if it.id == item_id:
                 return it
         raise IllegalAttributeValue("itemId", f"order {self.id!r} has no item {item_id!r}")

@@ -1,21 +1,23 @@
 """Order queries: filter criteria, sort, paging and attribute selection.
 
 Criteria name canonical attribute paths (``state``, ``items.state``,
-``orderDate``...).  A repository may push criteria it can index down to its
+``items.productOffering.id``, ``orderDate`` ...): any path the kind's schema
+defines (``core.document.paths``).  A repository pushes criteria down to its
 store; ``matches`` is the reference meaning of every criterion, and the
-in-memory fallback for the rest.
+in-memory fallback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from core.document.fields import DATE_FIELDS, ORDER_FIELDS
 from core.document.parse import parse_date
+from core.document.paths import Leaf, leaf
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
 from core.domain.model import Kind
 
@@ -29,31 +31,18 @@ class Op(StrEnum):
     LTE = "lte"
 
 
-ITEM_PATHS = (
-    "items.id",
-    "items.state",
-    "items.action",
-    "items.quantity",
-    "items.pointOfNoReturn",
-    "items.entity.id",
-    "items.entity.specification.id",
-    "items.entity.specification.name",
-)
-NESTED_PATHS = (
-    "relatedParties.id",
-    "relatedParties.role",
-    "relatedParties.name",
-    "relationships.orderId",
-    "relationships.type",
-    "notes.text",
-    "notes.author",
-)
 SCALAR_PATHS = tuple(sorted(ORDER_FIELDS - {"items", "notes", "relatedParties", "relationships", "history"}))
-QUERYABLE = frozenset(SCALAR_PATHS + ITEM_PATHS + NESTED_PATHS)
 SORTABLE = frozenset(SCALAR_PATHS)
-SELECTABLE = frozenset(ORDER_FIELDS - {"history"})
-_DATES = frozenset(DATE_FIELDS)
-_NUMBERS = frozenset({"version", "items.quantity"})
+MAX_CRITERIA = 50  # filters in one query
+MAX_PATH = 256  # characters of one attribute path
+
+
+def path_leaf(kind: Kind | None, path: str, what: str = "filter attribute") -> Leaf:
+    """What a client's path leads to; IllegalArgument when it leads nowhere."""
+    found = leaf(kind, path) if len(path) <= MAX_PATH else None
+    if found is None:
+        raise IllegalArgument(f"unknown {what} {path[:MAX_PATH]!r}")
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +50,23 @@ class Criterion:
     path: str
     op: Op
     values: tuple[str, ...]  # several values: any of them (comma = OR)
+    # the kind whose schema the path is read in (None: any kind); context, not part of the criterion
+    kind: Kind | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        if self.path not in QUERYABLE:
-            raise IllegalArgument(f"unknown filter attribute {self.path!r}")
+        found = path_leaf(self.kind, self.path)
+        if found is Leaf.OBJECT:
+            raise IllegalAttributeValue(self.path, "is an object: filter on one of its attributes")
         if not self.values:
             raise IllegalAttributeValue(self.path, "a filter needs a value")
         if self.op not in (Op.EQ, Op.NE) and len(self.values) != 1:
             raise IllegalAttributeValue(self.path, f"{self.op.value} takes exactly one value")
         for v in self.values:
-            comparable(self.path, v)
+            comparable(self.path, v, found)
+
+    @property
+    def leaf(self) -> Leaf:
+        return path_leaf(self.kind, self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +76,7 @@ class SortKey:
 
     def __post_init__(self) -> None:
         if self.path not in SORTABLE:
-            raise IllegalArgument(f"cannot sort by {self.path!r}")
+            raise IllegalArgument(f"cannot sort by {self.path[:MAX_PATH]!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,28 +93,35 @@ class OrderQuery:
             raise IllegalAttributeValue("offset", "must not be negative")
         if self.limit is not None and self.limit < 0:
             raise IllegalAttributeValue("limit", "must not be negative")
-        check_attributes(self.attributes)
+        if len(self.criteria) > MAX_CRITERIA:
+            raise IllegalArgument(f"a query takes at most {MAX_CRITERIA} filters")
+        check_attributes(self.attributes, self.kind)
 
 
-def check_attributes(attributes: Iterable[str] | None) -> None:
-    unknown = sorted(set(attributes or ()) - SELECTABLE)
+def check_attributes(attributes: Iterable[str] | None, kind: Kind | None = None) -> None:
+    """Every attribute to select names a path of the kind (``items``, ``items.productOffering`` ...)."""
+    unknown = sorted(a for a in set(attributes or ()) if a == "history" or leaf(kind, a) is None)
     if unknown:
-        raise IllegalArgument(f"unknown attribute(s) to select: {', '.join(unknown)}")
+        raise IllegalArgument(f"unknown attribute(s) to select: {', '.join(u[:MAX_PATH] for u in unknown)}")
 
 
-def comparable(path: str, raw: str) -> Any:
-    """The value a criterion compares, typed by its path."""
-    if path in _DATES:
+_BOOLEANS = {"true": True, "false": False}
+
+
+def comparable(path: str, raw: str, kind: Leaf | None = None) -> Any:
+    """The value a criterion compares, typed by what its path leads to."""
+    kind = kind or leaf(None, path) or Leaf.TEXT
+    if kind is Leaf.DATE:
         return parse_date(raw, path)
-    if path in _NUMBERS:
+    if kind is Leaf.NUMBER:
         try:
-            return int(raw)
+            return int(raw) if raw.lstrip("-").isdigit() else float(raw)
         except ValueError:
-            raise IllegalAttributeValue(path, f"{raw!r} is not a number") from None
-    if path == "items.pointOfNoReturn":
-        if raw not in ("true", "false"):
+            raise IllegalAttributeValue(path, f"{raw[:40]!r} is not a number") from None
+    if kind is Leaf.BOOLEAN:
+        if raw not in _BOOLEANS:
             raise IllegalAttributeValue(path, "must be true or false")
-        return raw == "true"
+        return _BOOLEANS[raw]
     return raw
 
 
@@ -133,20 +136,38 @@ def values_at(document: Mapping[str, Any], path: str) -> list[Any]:
             elif value is not None:
                 nxt.append(value)
         current = nxt
-    if path in _DATES:
-        return [parse_date(v, path) for v in current]
     if path == "items.pointOfNoReturn" and not current:
         return [False]
     return current
 
 
-def _test(op: Op, have: Any, want: Any) -> bool:
-    if op is Op.EQ:
-        return bool(have == want)
-    if op is Op.NE:
-        return bool(have != want)
+def _same(have: Any, want: Any, kind: Leaf) -> bool:
+    if kind is Leaf.DATE and isinstance(have, str):
+        try:
+            have = parse_date(have, "")
+        except IllegalAttributeValue:
+            return False
+    if kind is Leaf.ANY and isinstance(have, bool | int | float) and not isinstance(have, bool):
+        try:
+            return bool(have == float(want))
+        except ValueError:
+            return False
+    if kind is Leaf.ANY and isinstance(have, bool):
+        return bool(want == ("true" if have else "false"))
+    return bool(have == want)
+
+
+def _order(op: Op, have: Any, want: Any, kind: Leaf) -> bool:
+    if kind is Leaf.DATE and isinstance(have, str):
+        try:
+            have = parse_date(have, "")
+        except IllegalAttributeValue:
+            return False
     if type(have) is not type(want) and not isinstance(have, datetime):
-        have, want = str(have), str(want)
+        if isinstance(have, int | float) and isinstance(want, int | float):
+            pass
+        else:
+            have, want = str(have), str(want)
     result: bool = {
         Op.GT: lambda: have > want,
         Op.GTE: lambda: have >= want,
@@ -157,11 +178,14 @@ def _test(op: Op, have: Any, want: Any) -> bool:
 
 
 def matches(document: Mapping[str, Any], criterion: Criterion) -> bool:
+    kind = criterion.leaf
     found = values_at(document, criterion.path)
-    wanted = [comparable(criterion.path, v) for v in criterion.values]
+    wanted = [comparable(criterion.path, v, kind) for v in criterion.values]
     if criterion.op is Op.NE:
-        return all(h not in wanted for h in found)
-    return any(_test(criterion.op, h, w) for h in found for w in wanted)
+        return all(not _same(h, w, kind) for h in found for w in wanted)
+    if criterion.op is Op.EQ:
+        return any(_same(h, w, kind) for h in found for w in wanted)
+    return any(_order(criterion.op, h, w, kind) for h in found for w in wanted)
 
 
 def sort_documents(documents: list[dict[str, Any]], keys: tuple[SortKey, ...]) -> None:
@@ -170,14 +194,47 @@ def sort_documents(documents: list[dict[str, Any]], keys: tuple[SortKey, ...]) -
 
         def k(d: Mapping[str, Any], path: str = key.path) -> tuple[bool, Any]:
             vals = values_at(d, path)
-            return (bool(vals), vals[0] if vals else "")
+            value = vals[0] if vals else ""
+            if path in DATE_FIELDS and isinstance(value, str):
+                value = parse_date(value, path)
+            return (bool(vals), value)
 
         documents.sort(key=k, reverse=key.descending)
 
 
+def _projection(attributes: Iterable[str]) -> dict[str, Any]:
+    """``a.b, a.c, d`` -> ``{a: {b: {}, c: {}}, d: {}}`` (an empty branch keeps the whole value)."""
+    tree: dict[str, Any] = {}
+    for path in sorted(set(attributes), key=len):  # shorter first: a whole attribute wins over its parts
+        node = tree
+        *parents, last = path.split(".")
+        for part in parents:
+            if part in node and not node[part]:
+                break  # the whole of it is kept already
+            node = node.setdefault(part, {})
+        else:
+            node[last] = {}
+    return tree
+
+
+def _project(value: Any, tree: dict[str, Any]) -> Any:
+    if not tree:
+        return value
+    if isinstance(value, list):
+        return [_project(v, tree) for v in value]
+    if not isinstance(value, Mapping):
+        return value
+    out = {"id": value["id"]} if "id" in value else {}
+    for key, sub in tree.items():
+        if key in value:
+            out[key] = _project(value[key], sub)
+    return out
+
+
 def select(document: Mapping[str, Any], attributes: Iterable[str] | None) -> dict[str, Any]:
-    """Attribute selection: id and kind always kept."""
+    """Attribute selection by path: id and kind always kept, and each selected object's id."""
     if attributes is None:
         return dict(document)
-    keep = set(attributes) | {"id", "kind"}
-    return {k: v for k, v in document.items() if k in keep}
+    out = _project(document, _projection(attributes))
+    out["kind"] = document["kind"]
+    return dict(out)

@@ -103,7 +103,7 @@ async def test_feasibility_check_reports_per_item_and_stores_nothing(any_store):
         "requestedCompletionDate": "2026-06-01T00:00:00Z",
         "items": [
             item("ok"),
-            {"id": "nospec", "action": "add"},
+            {"id": "nospec", "action": "add", "entity": {}},
             item("mod", action="modify"),
             item("dangling", relationships=[{"type": "dependsOn", "itemId": "ghost"}]),
             item("a", relationships=[{"type": "dependsOn", "itemId": "b"}]),

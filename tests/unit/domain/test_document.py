@@ -20,20 +20,37 @@ TEXT = st.text(
     min_size=1,
     max_size=12,
 )
+# ids are printable and free of white space and of the characters a URL path gives meaning to
+ID = st.text(
+    st.characters(
+        min_codepoint=33, max_codepoint=0x2FF, exclude_categories=("Zs", "Cc"), exclude_characters="/?#%\\"
+    ),
+    min_size=1,
+    max_size=12,
+)
 DATES = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=6,
+)
 ITEM = st.fixed_dictionaries(
-    {"id": TEXT, "action": st.sampled_from(["add", "modify", "delete", "noChange"])},
-    optional={
-        "quantity": st.integers(1, 1000),
+    {
+        "id": ID,
+        "action": st.sampled_from(["add", "modify", "delete", "noChange"]),
         "entity": st.fixed_dictionaries(
             {},
             optional={
-                "id": TEXT,
-                "specification": st.fixed_dictionaries({"id": TEXT}, optional={"name": TEXT}),
-                "characteristics": st.dictionaries(TEXT, TEXT, max_size=3),
+                "id": ID,
+                "specification": st.fixed_dictionaries({"id": ID}, optional={"name": TEXT}),
+                "characteristics": st.lists(
+                    st.fixed_dictionaries({"name": TEXT, "value": JSON}, optional={"valueType": TEXT}),
+                    max_size=3,
+                ),
             },
         ),
     },
+    optional={"quantity": st.integers(1, 1000)},
 )
 VALUE = st.fixed_dictionaries(
     {"items": st.lists(ITEM, min_size=1, max_size=4, unique_by=lambda i: i["id"])},
@@ -45,8 +62,8 @@ VALUE = st.fixed_dictionaries(
         "requestedStartDate": DATES.map(lambda d: d.isoformat()),
         "requestedCompletionDate": DATES.map(lambda d: d.isoformat()),
         "notes": st.lists(st.fixed_dictionaries({"text": TEXT}, optional={"author": TEXT}), max_size=2),
-        "relatedParties": st.lists(st.fixed_dictionaries({"id": TEXT}, optional={"role": TEXT}), max_size=2),
-        "relationships": st.lists(st.fixed_dictionaries({"type": TEXT, "orderId": TEXT}), max_size=2),
+        "relatedParties": st.lists(st.fixed_dictionaries({"id": ID}, optional={"role": TEXT}), max_size=2),
+        "relationships": st.lists(st.fixed_dictionaries({"type": TEXT, "orderId": ID}), max_size=2),
     },
 )
 
@@ -65,7 +82,7 @@ def test_an_order_survives_its_document(kind, value):
 def test_dates_are_utc_iso_strings_whatever_offset_they_came_with():
     order = draft_order(
         Kind.SERVICE,
-        {"items": [{"id": "i1", "action": "add"}], "requestedStartDate": "2030-05-01T12:00:00+02:00"},
+        {"items": [{"id": "i1", "action": "add", "entity": {}}], "requestedStartDate": "2030-05-01T12:00:00+02:00"},
         Caller("alice"),
         "o-1",
         datetime(2030, 1, 1, tzinfo=UTC),
@@ -75,10 +92,10 @@ def test_dates_are_utc_iso_strings_whatever_offset_they_came_with():
 
 def test_a_quantity_is_one_that_every_profile_can_carry():
     caller = Caller("acme", frozenset())
-    value = {"items": [{"id": "1", "action": "add", "quantity": 2**31 - 1}]}
+    value = {"items": [{"id": "1", "action": "add", "quantity": 2**31 - 1, "entity": {}}]}
     assert draft_order(Kind.SERVICE, value, caller, "o-1", datetime.now(UTC)).items[0].quantity == 2**31 - 1
     for bad in (0, 2**31, 10**30):
-        value = {"items": [{"id": "1", "action": "add", "quantity": bad}]}
+        value = {"items": [{"id": "1", "action": "add", "quantity": bad, "entity": {}}]}
         with pytest.raises(IllegalAttributeValue, match="quantity"):
             draft_order(Kind.SERVICE, value, caller, "o-1", datetime.now(UTC))
 
@@ -87,12 +104,12 @@ def test_a_quantity_is_one_that_every_profile_can_carry():
     ("field", "value"),
     [
         ("description", {"description": "fibre\x01"}),
-        ("items[0].id", {"id": "1\x0b"}),
-        ("characteristics", {"entity": {"characteristics": {"vlan": "1\x00"}}}),
+        ("items[0].stateReason", {"stateReason": "1\x0b"}),
+        ("characteristics", {"entity": {"characteristics": [{"name": "vlan", "value": "1\x00"}]}}),
     ],
 )
 def test_text_that_xml_cannot_carry_is_refused_in_every_profile(field, value):
-    item = {"id": "1", "action": "add"}
+    item = {"id": "1", "action": "add", "entity": {}}
     order = {"items": [item]}
     if field == "description":
         order.update(value)
@@ -104,7 +121,7 @@ def test_text_that_xml_cannot_carry_is_refused_in_every_profile(field, value):
     assert (
         draft_order(
             Kind.SERVICE,
-            {"description": "a\tb\nc\r", "items": [{"id": "1", "action": "add"}]},
+            {"description": "a\tb\nc\r", "items": [{"id": "1", "action": "add", "entity": {}}]},
             Caller("acme", frozenset()),
             "o-1",
             datetime.now(UTC),

@@ -1,0 +1,96 @@
+"""Attribute paths of the canonical document, and what they lead to.
+
+A query may filter on, and select, any attribute path the kind's schema
+defines (``items.entity.characteristics.value``, ``items.productOffering.id``,
+``relatedParties.role`` ...) and the attributes the server keeps (``state``,
+``orderDate`` ...).  ``leaf`` says what a path leads to, so that a filter's
+text is compared as the value it stands for.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cache, lru_cache
+from typing import Any
+
+from core.document.fields import DATE_FIELDS
+from core.document.schema import canonical_schema
+from core.document.tmf import API
+from core.domain.model import Kind
+
+
+class Leaf(StrEnum):
+    TEXT = "text"
+    DATE = "date"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    ANY = "any"  # a free JSON value (a characteristic's value)
+    OBJECT = "object"  # not a leaf: an object or a list of them
+
+
+# What the server keeps, beside what a client's value may hold.
+SERVER_PATHS: dict[str, Leaf] = {
+    "kind": Leaf.TEXT,
+    "clientId": Leaf.TEXT,
+    "state": Leaf.TEXT,
+    "stateReason": Leaf.TEXT,
+    "version": Leaf.NUMBER,
+    "stateBeforeCancellation": Leaf.TEXT,
+    "cancellationReason": Leaf.TEXT,
+    **dict.fromkeys(DATE_FIELDS, Leaf.DATE),
+}
+
+
+def _follow(node: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    while True:
+        if "$ref" in node:
+            node = definitions[node["$ref"].rsplit("/", 1)[-1]]
+        elif node.get("type") == "array":
+            node = node.get("items", {})
+        else:
+            return node
+
+
+def _leaf(node: dict[str, Any]) -> Leaf:
+    if "properties" in node or node.get("type") == "object":
+        return Leaf.OBJECT
+    if node.get("format") == "date-time":
+        return Leaf.DATE
+    kind = node.get("type")
+    if kind in ("integer", "number"):
+        return Leaf.NUMBER
+    if kind == "boolean":
+        return Leaf.BOOLEAN
+    if kind == "string" or "enum" in node:
+        return Leaf.TEXT
+    return Leaf.ANY
+
+
+@cache
+def _schema(kind: Kind) -> dict[str, Any]:
+    return canonical_schema(API[kind])
+
+
+@lru_cache(maxsize=4096)  # paths come from clients: a bounded cache
+def _leaf_of(kind: Kind, path: str) -> Leaf | None:
+    if path in SERVER_PATHS:
+        return SERVER_PATHS[path]
+    schema = _schema(kind)
+    definitions = schema["definitions"]
+    node = _follow(schema, definitions)
+    for part in path.split("."):
+        node = _follow(node, definitions)
+        found = node.get("properties", {}).get(part)
+        if found is None:
+            return None
+        node = found
+    return _leaf(_follow(node, definitions))
+
+
+def leaf(kind: Kind | None, path: str) -> Leaf | None:
+    """What ``path`` leads to in orders of ``kind`` (of any kind, when None); None: nowhere."""
+    for k in (kind,) if kind is not None else tuple(Kind):
+        found = _leaf_of(k, path)
+        if found is not None:
+            return found
+    return None
