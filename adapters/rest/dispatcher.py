@@ -119,7 +119,10 @@ class HubDispatcher:
             log.exception("hub: delivery %s could not be recorded", delivery.id)
         finally:
             self._in_flight.pop(delivery.subscription.id, None)
-            self._clients[delivery.subscription.client_id] -= 1
+            client = delivery.subscription.client_id
+            self._clients[client] -= 1
+            if self._clients[client] <= 0:
+                del self._clients[client]
             self._wake.set()
 
     async def _hold_lease(self) -> bool:

@@ -115,7 +115,7 @@ class OutboxRelay:
         guard = asyncio.ensure_future(self._keep_lease())
         try:
             done, _ = await asyncio.wait(
-                {work, guard}, timeout=self._batch_seconds, return_when="FIRST_COMPLETED"
+                {work, guard}, timeout=self._batch_seconds, return_when=asyncio.FIRST_COMPLETED
             )
         finally:
             for task in (work, guard):

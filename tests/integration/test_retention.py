@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from adapters.rest.dispatcher import HubDispatcher
 from adapters.rest.notifications import HubPublisher, StoredQuery
 from adapters.rest.settings import RestSettings
+from adapters.sql import SqlaOrderStore
 from adapters.sql import tables as t
 from adapters.sql.retention import SqlaRetention
 from core.domain.model import Kind
@@ -37,6 +40,16 @@ HUB = RestSettings(
     hub_max_attempts=2,
     hub_failures_before_suspension=3,
 )
+
+
+@pytest.fixture
+async def sql_store(sql_store: SqlaOrderStore) -> AsyncIterator[SqlaOrderStore]:
+    """The shared store, left without subscriptions and leases (the PostgreSQL database is
+    shared with later tests, whose gateways would otherwise owe these subscriptions events)."""
+    yield sql_store
+    async with sql_store.engine.begin() as conn:
+        await conn.execute(t.hub_subscriptions.delete())
+        await conn.execute(t.leases.delete())
 
 
 async def counts(store: object) -> dict[str, int]:

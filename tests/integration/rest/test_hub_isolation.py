@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
@@ -19,6 +21,7 @@ from adapters.rest.dispatcher import HubDispatcher
 from adapters.rest.notifications import HubPublisher, StoredQuery
 from adapters.rest.poster import NOT_ACCEPTED
 from adapters.rest.settings import RestSettings
+from adapters.sql import SqlaOrderStore
 from adapters.sql import tables as t
 from core.domain.model import Kind
 from core.ports import Subscription
@@ -31,6 +34,16 @@ from tests.integration.rest.tmf import SERVICE, order_body
 HUB = SERVICE.base_path + "/hub"
 ORDERS = SERVICE.collection_path
 LOOPBACK = {"rest.hub_allowed_networks": "127.0.0.0/8"}
+
+
+@pytest.fixture
+async def sql_store(sql_store: SqlaOrderStore) -> AsyncIterator[SqlaOrderStore]:
+    """The shared store, left without subscriptions and leases (the PostgreSQL database is
+    shared with later tests, whose gateways would otherwise owe these subscriptions events)."""
+    yield sql_store
+    async with sql_store.engine.begin() as conn:
+        await conn.execute(t.hub_subscriptions.delete())
+        await conn.execute(t.leases.delete())
 
 
 async def test_a_client_holds_a_bounded_number_of_subscriptions(database_url: str, tmp_path: Path):

@@ -19,6 +19,8 @@ from adapters.rest.dispatcher import HubDispatcher
 from adapters.rest.notifications import HubPublisher, StoredQuery
 from adapters.rest.poster import NOT_ACCEPTED, SIGNATURE_HEADER, signature
 from adapters.rest.settings import RestSettings
+from adapters.sql import SqlaOrderStore
+from adapters.sql import tables as t
 from core.domain.model import Kind
 from core.ports import Subscription
 from core.usecases import OrderManagement
@@ -30,6 +32,16 @@ from tests.integration.rest.tmf import SERVICE, order_body
 HUB = SERVICE.base_path + "/hub"
 PUBLIC = "93.184.216.34"
 LOOPBACK = "127.0.0.0/8"
+
+
+@pytest.fixture
+async def sql_store(sql_store: SqlaOrderStore) -> AsyncIterator[SqlaOrderStore]:
+    """The shared store, left without subscriptions and leases (the PostgreSQL database is
+    shared with later tests, whose gateways would otherwise owe these subscriptions events)."""
+    yield sql_store
+    async with sql_store.engine.begin() as conn:
+        await conn.execute(t.hub_subscriptions.delete())
+        await conn.execute(t.leases.delete())
 
 
 class Dns:
