@@ -13,7 +13,9 @@ Create Date: 2026-12-05 12:00:00
   ``payload`` and ``next_attempt_at`` (the backoff is the subscription's).
 * ``hub_subscriptions`` gains its state (active | suspended), failure count,
   backoff and signing secret.
-* ``processed_requests`` gains an index on ``created_at`` for retention.
+* ``processed_requests`` gains an index on ``created_at`` for retention.  The
+  table was never pruned before: where it is large, the index build holds the
+  writes that record requests while it runs, so upgrade during a quiet hour.
 """
 
 from datetime import datetime, timezone
