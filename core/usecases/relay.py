@@ -110,7 +110,10 @@ class OutboxRelay:
                 raise result
 
     async def _publish_in_time(self, events: Sequence[OrderEvent]) -> bool:
-        """Publish the batch while holding the lease; False when it ran out of time."""
+        """Publish the batch while holding the lease; False when it ran out of time.
+
+        Publishing cut short is awaited to its end, so a publisher's transaction is rolled
+        back before the relay goes on (unlike a cancel at shutdown, see ``stop``)."""
         work = asyncio.ensure_future(self._publish_all(events))
         guard = asyncio.ensure_future(self._keep_lease())
         try:
