@@ -74,8 +74,9 @@ async def test_a_create_reusing_a_message_id_with_another_body_is_refused(gatewa
 async def test_message_ids_are_scoped_by_sender(gateway, requester: Requester):
     """The same message_id from another sending application is another request."""
     body = request_body("createOrderByValue", SERVICE_VALUE)
-    for sender in ("crm-7", "crm-8"):
-        reply = await requester.call_raw(body, message_id="m-3", headers={"OSS_REQUEST_SENDER_ID": sender})
+    for count, sender in enumerate(("crm-7", "crm-8"), start=1):
+        await requester.send(body, message_id="m-3", headers={"OSS_REQUEST_SENDER_ID": sender})
+        reply = (await requester.wait("m-3", count=count))[-1]
         assert reply.name == "createOrderByValueResponse"
     assert await gateway.order_count() == 2
 
