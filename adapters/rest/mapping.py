@@ -14,6 +14,7 @@ extensions under their canonical names.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from adapters.rest.names import _tables
@@ -40,13 +41,31 @@ def _renamed(doc: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]
     return {names.get(k, k): v for k, v in doc.items()}
 
 
+@cache
+def implied(tk: TmfKind) -> dict[str, dict[str, str]]:
+    """Attributes the profile renders where the client gave none, per object (the TMF schemas
+    require some, and they name the types).  Parsing drops them where they equal these, so a body
+    read, changed and sent back says what the client said and nothing more."""
+    return {
+        "order": {"@baseType": tk.type_name},
+        "item": {"@type": f"{tk.type_name}Item"},
+        "entity": {"@type": _cap(tk.entity_key)},
+        "specification": {"@type": _cap(tk.specification_key) + "Ref"},
+        "party": {"@type": "RelatedParty", "@referredType": "Party"},
+        "itemRef": {"@referredType": f"{tk.type_name}Item"},
+    }
+
+
+def _with(defaults: Mapping[str, str], doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {**defaults, **doc} if defaults.keys() - doc.keys() else dict(doc)
+
+
 def _entity(tk: TmfKind, entity: Mapping[str, Any]) -> dict[str, Any]:
     out = _renamed(entity, _tables(tk)[1]["entity"])
     spec = out.get(tk.specification_key)
-    if isinstance(spec, Mapping) and "@type" not in spec:
-        out[tk.specification_key] = {**spec, "@type": _cap(tk.specification_key) + "Ref"}
-    out.setdefault("@type", _cap(tk.entity_key))
-    return out
+    if isinstance(spec, Mapping):
+        out[tk.specification_key] = _with(implied(tk)["specification"], spec)
+    return _with(implied(tk)["entity"], out)
 
 
 def _item_relationship(tk: TmfKind, rel: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,9 +73,9 @@ def _item_relationship(tk: TmfKind, rel: Mapping[str, Any]) -> dict[str, Any]:
     if not tk.item_ref_nested:
         return _renamed(rel, names)
     out = {names.get(k, k): v for k, v in rel.items() if k != "itemId"}
-    ref = {"@referredType": f"{tk.type_name}Item", **(rel.get("orderItem") or {}), "itemId": rel["itemId"]}
-    ref.setdefault("id", rel["itemId"])  # the TMF641/652 reference requires an id though it documents itemId
-    out["orderItem"] = ref
+    # the TMF641/652 reference requires an id though it documents itemId: both are given
+    ref = {"id": rel["itemId"], **(rel.get("orderItem") or {}), "itemId": rel["itemId"]}
+    out["orderItem"] = _with(implied(tk)["itemRef"], ref)
     return out
 
 
@@ -67,17 +86,11 @@ def item_to_tmf(tk: TmfKind, item: Mapping[str, Any]) -> dict[str, Any]:
         out[tk.item_relationship_key] = [_item_relationship(tk, r) for r in item["relationships"]]
     if "items" in item:
         out[tk.item_key] = [item_to_tmf(tk, i) for i in item["items"]]
-    out.setdefault("@type", f"{tk.type_name}Item")
-    return out
+    return _with(implied(tk)["item"], out)
 
 
-def _parties(parties: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    # TMF requires @type and @referredType; where the client gave none, the generic ones are given
-    return [{**party, "@type": party.get("@type", "RelatedParty")} | _referred(party) for party in parties]
-
-
-def _referred(party: Mapping[str, Any]) -> dict[str, Any]:
-    return {"@referredType": party.get("@referredType", "Party")}
+def _parties(tk: TmfKind, parties: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [_with(implied(tk)["party"], party) for party in parties]
 
 
 def order_to_tmf(tk: TmfKind, doc: Mapping[str, Any], base_url: str) -> dict[str, Any]:
@@ -89,7 +102,7 @@ def order_to_tmf(tk: TmfKind, doc: Mapping[str, Any], base_url: str) -> dict[str
             continue
         out[names["order"].get(key, key)] = value
     out["@type"] = doc.get("orderType") or tk.type_name
-    out.setdefault("@baseType", tk.type_name)
+    out.setdefault("@baseType", implied(tk)["order"]["@baseType"])
     if tk.integer_priority:
         out["orderType"] = out["@type"]
     if "priority" in doc:
@@ -99,7 +112,7 @@ def order_to_tmf(tk: TmfKind, doc: Mapping[str, Any], base_url: str) -> dict[str
         notes = [note if "id" in note else {"id": str(i + 1), **note} for i, note in enumerate(doc["notes"])]
         out["note"] = notes[-1] if tk.single_note else notes
     if "relatedParties" in doc:
-        out["relatedParty"] = _parties(doc["relatedParties"])
+        out["relatedParty"] = _parties(tk, doc["relatedParties"])
     if "relationships" in doc:
         out[tk.order_relationship_key] = [_renamed(r, names["orderRelationship"]) for r in doc["relationships"]]
     if "items" in doc:

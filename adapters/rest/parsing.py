@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.rest.mapping import implied
 from adapters.rest.names import _tables
 from adapters.rest.vocabulary import TmfKind
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
@@ -34,8 +35,9 @@ def priority_from_tmf(tk: TmfKind, value: Any) -> str | None:
     return Priority.from_tmf(str(value)).name.lower()
 
 
-def _renamed(raw: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
-    return {names.get(k, k): v for k, v in raw.items()}
+def _renamed(raw: Mapping[str, Any], names: Mapping[str, str], implied: Mapping[str, str] = {}) -> dict[str, Any]:
+    """Renamed, without the attributes that only repeat what the profile renders by default."""
+    return {names.get(k, k): v for k, v in raw.items() if k not in implied or implied[k] != v}
 
 
 def _list(raw: Any, convert: Any) -> Any:
@@ -46,8 +48,9 @@ def _item_relationship(tk: TmfKind, raw: Mapping[str, Any], names: Mapping[str, 
     out = _renamed(raw, names)
     ref = raw.get("orderItem")
     if tk.item_ref_nested and isinstance(ref, Mapping):
-        out["itemId"] = ref.get("itemId", ref.get("id"))
-        rest = {k: v for k, v in ref.items() if k != "itemId"}
+        item_id = out["itemId"] = ref.get("itemId", ref.get("id"))
+        implied_ref = {**implied(tk)["itemRef"], "id": item_id}
+        rest = {k: v for k, v in ref.items() if k != "itemId" and (k not in implied_ref or implied_ref[k] != v)}
         if rest:
             out["orderItem"] = rest
         else:
@@ -56,12 +59,15 @@ def _item_relationship(tk: TmfKind, raw: Mapping[str, Any], names: Mapping[str, 
 
 
 def _entity(tk: TmfKind, raw: Mapping[str, Any]) -> dict[str, Any]:
-    return _renamed(raw, _tables(tk)[0]["entity"])
+    out = _renamed(raw, _tables(tk)[0]["entity"], implied(tk)["entity"])
+    if isinstance(out.get("specification"), Mapping):
+        out["specification"] = _renamed(out["specification"], {}, implied(tk)["specification"])
+    return out
 
 
 def _item(tk: TmfKind, raw: Mapping[str, Any]) -> dict[str, Any]:
     names = _tables(tk)[0]
-    out = _renamed(raw, names["item"])
+    out = _renamed(raw, names["item"], implied(tk)["item"])
     if isinstance(out.get("entity"), Mapping):
         out["entity"] = _entity(tk, out["entity"])
     if "relationships" in out:
@@ -83,11 +89,17 @@ def order_value(tk: TmfKind, body: Any, order_id: str | None = None) -> dict[str
     names = _tables(tk)[0]
     if tk.integer_priority and "@type" in body and "orderType" in body and body["@type"] != body["orderType"]:
         raise IllegalAttributeValue("orderType", "differs from @type")
-    value = _renamed({k: v for k, v in body.items() if k != "href"}, names["order"])
+    value = _renamed({k: v for k, v in body.items() if k != "href"}, names["order"], implied(tk)["order"])
     if "priority" in value:
         value["priority"] = priority_from_tmf(tk, value["priority"])
     if tk.single_note and isinstance(value.get("notes"), Mapping):
         value["notes"] = [value["notes"]]
+    if isinstance(value.get("notes"), list):  # a note's position is the id it is rendered with
+        value["notes"] = [
+            _renamed(n, {}, {"id": str(i + 1)}) if isinstance(n, Mapping) else n for i, n in enumerate(value["notes"])
+        ]
+    if isinstance(value.get("relatedParties"), list):
+        value["relatedParties"] = _list(value["relatedParties"], lambda p: _renamed(p, {}, implied(tk)["party"]))
     if "relationships" in value:
         value["relationships"] = _list(value["relationships"], lambda r: _renamed(r, names["orderRelationship"]))
     if "items" in value:

@@ -5,12 +5,14 @@ spyne builds the WSDL 1.1 document once, at start-up: one message per
 type ``OrderManagement`` with an operation per request element of the XSD,
 the SOAP 1.1 document/literal binding and the service.  The spyne models
 declared here only name those elements; spyne's own schema for them is
-never emitted: the ``wsdl:types`` section is ``ordermanagement.xsd`` itself,
-so the XSD stays the single source of every element a client sees.
+never emitted: the ``wsdl:types`` section is ``ordermanagement.xsd`` itself
+(with the W3C JSON-as-XML schema it imports beside it), so the XSD stays the
+single source of every element a client sees.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
@@ -29,8 +31,17 @@ _ADDRESS = "urn:ordergate:soap:address-placeholder"
 _XS = "http://www.w3.org/2001/XMLSchema"
 
 
-def xsd_root() -> etree._Element:
-    return etree.fromstring(xsd_bytes(), etree.XMLParser(resolve_entities=False, no_network=True))
+def xsd_root(name: str = "ordermanagement.xsd") -> etree._Element:
+    return etree.fromstring(xsd_bytes(name), etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+def _types(schema: etree._Element) -> dict[str, etree._Element]:
+    """The schemas of ``wsdl:types``: the vocabulary, and the JSON-as-XML schema it imports (inline
+    beside it, so the import needs no location a client would have to fetch)."""
+    vocabulary = copy.deepcopy(schema)
+    for imported in vocabulary.iterfind(f"{{{_XS}}}import"):
+        imported.attrib.pop("schemaLocation", None)
+    return {"om": vocabulary, "fn": xsd_root("xpath-functions.xsd")}
 
 
 def request_operations(schema: etree._Element) -> list[str]:
@@ -68,7 +79,7 @@ class _XsdTypedWsdl(Wsdl11):  # type: ignore[misc]
         self._schema = schema
 
     def build_schema_nodes(self, with_schema_location: bool = False) -> None:
-        self.schema_dict = {"om": self._schema}
+        self.schema_dict = _types(self._schema)
 
 
 def build_wsdl(operations: Sequence[str], schema: etree._Element) -> bytes:

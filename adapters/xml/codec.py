@@ -8,14 +8,25 @@ id a ``key`` with the order kind, lists wrapper elements.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from adapters.xml.clientdata import attributes, client_data, write_json_element
+from adapters.xml.model import ObjectType, model
 from adapters.xml.schema import NS, q
-from core.document.fields import DATE_FIELDS
+from core.document.fields import (
+    CHARACTERISTIC_FIELDS,
+    DATE_FIELDS,
+    ENTITY_FIELDS,
+    ITEM_FIELDS,
+    ITEM_RELATIONSHIP_FIELDS,
+    ORDER_FIELDS,
+    SPECIFICATION_FIELDS,
+)
+from core.document.relaxations import POLYMORPHIC
 from core.document.text import NOT_XML
 from core.domain.errors import IllegalAttributeValue
 from core.domain.model import Kind, Priority
@@ -34,6 +45,7 @@ _SIMPLE_HEAD = (
     "category",
 )
 VALUE_ELEMENTS = {f"{k.value}Value": k for k in Kind}
+POLYMORPHIC_KEYS = frozenset(POLYMORPHIC)
 
 
 def sub(parent: etree._Element, name: str, text: object | None = None) -> etree._Element:
@@ -156,8 +168,34 @@ def key_xml(out: list[str], kind: str, order_id: str) -> None:
     out.append("</key>")
 
 
-def _item_xml(out: list[str], item: Mapping[str, Any]) -> None:
-    out.append("<item>")
+def _open(out: list[str], name: str, doc: Mapping[str, Any]) -> None:
+    out.append(f"<{name}{attributes(doc)}>" if doc.keys() & POLYMORPHIC_KEYS else f"<{name}>")
+
+
+def _entity_xml(out: list[str], entity: Mapping[str, Any], levels: Mapping[str, ObjectType]) -> None:
+    _open(out, "entity", entity)
+    if "id" in entity:
+        put(out, "id", entity["id"])
+    spec = entity.get("specification")
+    if spec is not None:
+        _open(out, "specification", spec)
+        for name in ("id", "name"):
+            if name in spec:
+                put(out, name, spec[name])
+        client_data(out, spec, levels["Specification"], SPECIFICATION_FIELDS)
+        out.append("</specification>")
+    for char in entity.get("characteristics", ()):
+        _open(out, "characteristic", char)
+        put(out, "name", char["name"])
+        write_json_element(out, "value", char.get("value"))
+        client_data(out, char, levels["Characteristic"], CHARACTERISTIC_FIELDS)
+        out.append("</characteristic>")
+    client_data(out, entity, levels["Entity"], ENTITY_FIELDS)
+    out.append("</entity>")
+
+
+def _item_xml(out: list[str], item: Mapping[str, Any], levels: Mapping[str, ObjectType]) -> None:
+    _open(out, "item", item)
     put(out, "id", item["id"])
     put(out, "action", item["action"])
     if "state" in item:
@@ -167,29 +205,21 @@ def _item_xml(out: list[str], item: Mapping[str, Any]) -> None:
             put(out, name, item[name])
     entity = item.get("entity")
     if entity is not None:
-        out.append("<entity>")
-        if "id" in entity:
-            put(out, "id", entity["id"])
-        spec = entity.get("specification")
-        if spec is not None:
-            out.append("<specification>")
-            for name in ("id", "name"):
-                if name in spec:
-                    put(out, name, spec[name])
-            out.append("</specification>")
-        for name, value in (entity.get("characteristics") or {}).items():
-            out.append("<characteristic>")
-            put(out, "name", name)
-            put(out, "value", value)
-            out.append("</characteristic>")
-        out.append("</entity>")
+        _entity_xml(out, entity, levels)
     for rel in item.get("relationships", []):
-        out.append("<relationship>")
+        _open(out, "relationship", rel)
         put(out, "type", rel["type"])
         put(out, "itemId", rel["itemId"])
+        client_data(out, rel, levels["ItemRelationship"], ITEM_RELATIONSHIP_FIELDS)
         out.append("</relationship>")
     if "pointOfNoReturn" in item:
         put(out, "pointOfNoReturn", item["pointOfNoReturn"])
+    if "items" in item:
+        out.append("<items>")
+        for inner in item["items"]:
+            _item_xml(out, inner, levels)
+        out.append("</items>")
+    client_data(out, item, levels["Item"], ITEM_FIELDS)
     out.append("</item>")
 
 
@@ -197,7 +227,8 @@ def order_xml(doc: Mapping[str, Any], declare: bool = True) -> str:
     """``<{kind}Value>`` as text, for a (possibly attribute-selected) canonical order document;
     ``declare``: it declares the vocabulary's namespace (not needed inside an element that does)."""
     name = f"{doc['kind']}Value"
-    out = [f'<{name} xmlns="{NS}">' if declare else f"<{name}>"]
+    levels = model(Kind(doc["kind"])).levels
+    out = [f'<{name} xmlns="{NS}"{attributes(doc)}>' if declare else f"<{name}{attributes(doc)}>"]
     key_xml(out, doc["kind"], doc["id"])
     for field in _SIMPLE_HEAD:
         if field not in doc:
@@ -211,27 +242,37 @@ def order_xml(doc: Mapping[str, Any], declare: bool = True) -> str:
     for field in (*DATE_FIELDS, "cancellationReason"):
         if field in doc:
             put(out, field, doc[field])
-    _list(out, doc, "notes", "note", ("text", "author", "date"))
-    _list(out, doc, "relatedParties", "relatedParty", ("id", "role", "name"))
-    _list(out, doc, "relationships", "relationship", ("type", "orderId"))
+    _list(out, doc, "notes", "note", ("text", "author", "date"), levels["Note"])
+    _list(out, doc, "relatedParties", "relatedParty", ("id", "role", "name"), levels["Party"])
+    _list(out, doc, "relationships", "relationship", ("type", "orderId"), levels["OrderRelationship"])
     if "items" in doc:
         out.append("<items>")
         for item in doc["items"]:
-            _item_xml(out, item)
+            _item_xml(out, item, levels)
         out.append("</items>")
+    client_data(out, doc, levels["Order"], ORDER_FIELDS | {"id"})
     out.append(f"</{name}>")
     return "".join(out)
 
 
-def _list(out: list[str], doc: Mapping[str, Any], wrapper: str, name: str, fields: Iterable[str]) -> None:
+def _list(
+    out: list[str],
+    doc: Mapping[str, Any],
+    wrapper: str,
+    name: str,
+    fields: tuple[str, ...],
+    level: ObjectType,
+) -> None:
     if wrapper not in doc:
         return
     out.append(f"<{wrapper}>")
+    typed = frozenset(fields)
     for entry in doc[wrapper]:
-        out.append(f"<{name}>")
+        _open(out, name, entry)
         for f in fields:
             if f in entry:
                 put(out, f, entry[f])
+        client_data(out, entry, level, typed)
         out.append(f"</{name}>")
     out.append(f"</{wrapper}>")
 

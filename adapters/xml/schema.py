@@ -40,8 +40,13 @@ def schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(XSD_PATH), _parser()))
 
 
-def xsd_bytes() -> bytes:
-    return XSD_PATH.read_bytes()
+FILES = ("ordermanagement.xsd", "xpath-functions.xsd")  # the vocabulary and the JSON-as-XML schema it imports
+
+
+def xsd_bytes(name: str = "ordermanagement.xsd") -> bytes:
+    if name not in FILES:
+        raise KeyError(name)
+    return XSD_PATH.with_name(name).read_bytes()
 
 
 def _parser() -> etree.XMLParser:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lxml import etree
 
+from adapters.xml.clientdata import read_json_element, read_object
 from adapters.xml.codec import (
     VALUE_ELEMENTS,
     by_name,
@@ -18,7 +20,16 @@ from adapters.xml.codec import (
     text_in,
     text_of,
 )
-from core.document.fields import DATE_FIELDS
+from adapters.xml.model import ObjectType, model
+from core.document.fields import (
+    CHARACTERISTIC_FIELDS,
+    DATE_FIELDS,
+    ENTITY_FIELDS,
+    ITEM_FIELDS,
+    ITEM_RELATIONSHIP_FIELDS,
+    ORDER_FIELDS,
+    SPECIFICATION_FIELDS,
+)
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
 from core.domain.model import Kind
 from core.domain.query import Criterion, Op, OrderQuery, SortKey
@@ -34,6 +45,10 @@ _SIMPLE = (
     "cancellationReason",
 )
 _BOOL = {"true": True, "1": True, "false": False, "0": False}
+# the elements of each level the typed code reads (beside the canonical names: list wrappers, key ...)
+_ORDER_ELEMENTS = ORDER_FIELDS | {"key", "id"}
+_ITEM_ELEMENTS = frozenset({"relationship"})
+_ENTITY_ELEMENTS = frozenset({"characteristic"})
 
 
 def _int(raw: str | None, attribute: str) -> int | None:
@@ -45,9 +60,34 @@ def _int(raw: str | None, attribute: str) -> int | None:
         raise IllegalAttributeValue(attribute, f"{raw!r} is not an integer") from None
 
 
-def _item(el: etree._Element) -> dict[str, Any]:
+def _entity(el: etree._Element, levels: Mapping[str, ObjectType]) -> dict[str, Any]:
+    e = by_name(el)
+    entity: dict[str, Any] = read_object(el, levels["Entity"], ENTITY_FIELDS | _ENTITY_ELEMENTS)
+    if (eid := text_in(e, "id")) is not None:
+        entity["id"] = eid
+    spec = e.get("specification")
+    if spec is not None:
+        s = by_name(spec)
+        entity["specification"] = read_object(spec, levels["Specification"], SPECIFICATION_FIELDS) | {
+            k: v for k in ("id", "name") if (v := text_in(s, k)) is not None
+        }
+    chars = []
+    for c in children(el, "characteristic"):
+        pair = by_name(c)
+        value = pair.get("value")
+        chars.append(
+            {"name": text_in(pair, "name") or "", "value": None if value is None else read_json_element(value)}
+            | read_object(c, levels["Characteristic"], CHARACTERISTIC_FIELDS)
+        )
+    if chars:
+        entity["characteristics"] = chars
+    return entity
+
+
+def _item(el: etree._Element, levels: Mapping[str, ObjectType]) -> dict[str, Any]:
     f = by_name(el)
-    item: dict[str, Any] = {"id": text_in(f, "id"), "action": text_in(f, "action")}
+    item: dict[str, Any] = read_object(el, levels["Item"], ITEM_FIELDS | _ITEM_ELEMENTS)
+    item |= {"id": text_in(f, "id"), "action": text_in(f, "action")}
     if (state := text_in(f, "state")) is not None:
         item["state"] = state_from_xml(state)
     if (reason := text_in(f, "stateReason")) is not None:
@@ -56,42 +96,34 @@ def _item(el: etree._Element) -> dict[str, Any]:
         item["quantity"] = quantity
     entity_el = f.get("entity")
     if entity_el is not None:
-        e = by_name(entity_el)
-        entity: dict[str, Any] = {}
-        if (eid := text_in(e, "id")) is not None:
-            entity["id"] = eid
-        spec = e.get("specification")
-        if spec is not None:
-            s = by_name(spec)
-            entity["specification"] = {k: v for k in ("id", "name") if (v := text_in(s, k)) is not None}
-        chars = {}
-        for c in children(entity_el, "characteristic"):
-            pair = by_name(c)
-            chars[text_in(pair, "name") or ""] = text_in(pair, "value") or ""
-        if chars:
-            entity["characteristics"] = chars
-        item["entity"] = entity
+        item["entity"] = _entity(entity_el, levels)
     rels = []
     for r in children(el, "relationship"):
         rel = by_name(r)
-        rels.append({"type": text_in(rel, "type"), "itemId": text_in(rel, "itemId")})
+        typed = {"type": text_in(rel, "type"), "itemId": text_in(rel, "itemId")}
+        rels.append(read_object(r, levels["ItemRelationship"], ITEM_RELATIONSHIP_FIELDS) | typed)
     if rels:
         item["relationships"] = rels
     if (ponr := text_in(f, "pointOfNoReturn")) is not None:
         item["pointOfNoReturn"] = _BOOL.get(ponr.strip(), False)
+    inner = f.get("items")
+    if inner is not None:
+        item["items"] = [_item(i, levels) for i in children(inner, "item")]
     return item
 
 
 def _entries(
-    found: dict[str, etree._Element], wrapper: str, name: str, fields: tuple[str, ...]
+    found: dict[str, etree._Element], wrapper: str, name: str, fields: tuple[str, ...], level: ObjectType
 ) -> list[dict[str, Any]] | None:
     w = found.get(wrapper)
     if w is None:
         return None
     entries = []
+    typed = frozenset(fields)
     for e in children(w, name):
         entry = by_name(e)
-        entries.append({f: v for f in fields if (v := text_in(entry, f)) is not None})
+        data = read_object(e, level, typed)
+        entries.append(data | {f: v for f in fields if (v := text_in(entry, f)) is not None})
     return entries
 
 
@@ -100,6 +132,7 @@ def order_value(el: etree._Element) -> tuple[Kind, str | None, int | None, dict[
     kind = VALUE_ELEMENTS.get(local(el))
     if kind is None:
         raise IllegalArgument(f"{local(el)} is not an order value")
+    levels = model(kind).levels
     f = by_name(el)
     order_id = None
     key = f.get("key")
@@ -107,7 +140,7 @@ def order_value(el: etree._Element) -> tuple[Kind, str | None, int | None, dict[
         key_kind, order_id = key_from(key)
         if key_kind is not kind:
             raise IllegalArgument(f"a {local(el)} cannot carry a {key_kind.value} key")
-    value: dict[str, Any] = {}
+    value: dict[str, Any] = read_object(el, levels["Order"], _ORDER_ELEMENTS)
     for name in _SIMPLE:
         if (text := text_in(f, name)) is not None:
             value[name] = text
@@ -115,17 +148,17 @@ def order_value(el: etree._Element) -> tuple[Kind, str | None, int | None, dict[
         value["state"] = state_from_xml(state)
     if (priority := text_in(f, "priority")) is not None:
         value["priority"] = priority_from_xml(priority)
-    for wrapper, name, fields in (
-        ("notes", "note", ("text", "author", "date")),
-        ("relatedParties", "relatedParty", ("id", "role", "name")),
-        ("relationships", "relationship", ("type", "orderId")),
+    for wrapper, name, fields, level in (
+        ("notes", "note", ("text", "author", "date"), "Note"),
+        ("relatedParties", "relatedParty", ("id", "role", "name"), "Party"),
+        ("relationships", "relationship", ("type", "orderId"), "OrderRelationship"),
     ):
-        entries = _entries(f, wrapper, name, fields)
+        entries = _entries(f, wrapper, name, fields, levels[level])
         if entries is not None:
             value[wrapper] = entries
     items = f.get("items")
     if items is not None:
-        value["items"] = [_item(i) for i in children(items, "item")]
+        value["items"] = [_item(i, levels) for i in children(items, "item")]
     return kind, order_id, _int(text_in(f, "version"), "version"), value
 
 

@@ -80,14 +80,14 @@ async def test_an_order_round_trips_every_supported_attribute(rest: RestGateway)
         "requestedCompletionDate",
     ):
         assert order[key] == body[key]
-    assert order["note"][0] | {} == {**body["note"][0], "id": "1", "@type": "Note"}
+    assert order["note"][0] == {**body["note"][0], "id": "1"}
     assert order["relatedParty"][0]["id"] == "cust-9"
     assert order["relatedParty"][0]["role"] == "customer"
     assert order["orderRelationship"] == [{"id": "so-1", "relationshipType": "dependsOn"}]
     first, second = order["serviceOrderItem"]
     assert first["quantity"] == 2
     assert first["service"]["serviceSpecification"]["name"] == "Fibre 1G"
-    assert first["service"]["serviceCharacteristic"] == [{"name": "vlan", "value": "100"}]
+    assert first["service"]["serviceCharacteristic"] == [{"name": "vlan", "value": "100", "valueType": "string"}]
     assert second["service"]["id"] == "svc-42"
     assert second["serviceOrderItemRelationship"][0]["orderItem"]["itemId"] == "1"
 
@@ -112,7 +112,7 @@ async def test_an_infeasible_order_is_stored_rejected_and_dry_run_stores_nothing
     report = await rest.call("alice", "POST", tk.collection_path + "?dryRun=true", json=infeasible)
     assert report.status == 200
     assert report.body["feasible"] is False
-    assert report.body[tk.item_key][0]["reasons"] == ["names no product specification"]
+    assert report.body[tk.item_key][0]["reasons"] == ["names no product specification or product offering"]
     listed = await rest.call("alice", "GET", tk.collection_path)
     assert listed.headers["X-Total-Count"] == "0"
     created = await rest.call("alice", "POST", tk.collection_path, json=infeasible)

@@ -31,7 +31,7 @@ async def _count(rest: RestGateway, actor: str = "alice") -> str:
         ("{not json", "application/json", 400, "malformedRequest"),
         ("", "application/json", 400, "malformedRequest"),
         ('{"serviceOrderItem": []', "application/json", 400, "malformedRequest"),
-        ("[1, 2]", "application/json", 400, "illegalAttributeValue"),
+        ("[1, 2]", "application/json", 400, "illegalArgument"),
         ('{"a": 1}', "text/plain", 415, "unsupportedMediaType"),
         ('{"a": 1}', "application/xml", 415, "unsupportedMediaType"),
         (b'{"description": "\xff"}', "application/json", 400, "malformedRequest"),

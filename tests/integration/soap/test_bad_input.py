@@ -17,7 +17,7 @@ from tests.soap_gateway import SoapGateway, key_of
 
 CREATE = (
     f'<om:createOrderByValueRequest xmlns:om="{NS}"><om:serviceOrderValue><om:items>'
-    "<om:item><om:id>1</om:id><om:action>add</om:action></om:item>"
+    "<om:item><om:id>1</om:id><om:action>add</om:action><om:entity/></om:item>"
     "</om:items></om:serviceOrderValue></om:createOrderByValueRequest>"
 )
 

@@ -38,13 +38,13 @@ async def test_feasibility_reports_per_item_and_stores_nothing(soap):
 
 async def test_create_answers_the_order_in_ossj_terms(soap):
     value = service_value(externalId="ext-1", priority=5, requestedStartDate="2031-01-01T10:00:00Z")
-    value["items"]["item"][0]["entity"]["characteristic"] = [{"name": "speed", "value": "1G"}]
+    value["items"]["item"][0]["entity"]["characteristic"] = [{"name": "speed", "value": {"string": "1G"}}]
     created = (await soap.call("alice", "createOrderByValue", serviceOrderValue=value)).serviceOrderValue
     assert created.state == NOT_STARTED
     assert created.priority == 5
     assert created.clientId == "alice"
     assert created.version == 1
-    assert created.items.item[0].entity.characteristic[0].value == "1G"
+    assert created.items.item[0].entity.characteristic[0].value.string._value_1 == "1G"
     events = await soap.settled_events()
     assert [e.type.value for e in events] == ["OrderCreate"]
 
