@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -108,10 +108,19 @@ async def _ready(request: web.Request) -> web.Response:
 
 async def _open_store(app: web.Application) -> AsyncIterator[None]:
     """The schema checked (an SQLite file brought up to date) before anything serves; on the way
-    out, after the relay stopped, what is still owed to the event consumers."""
+    out, after the relay stopped, what is still owed to the event consumers.
+
+    A database out of reach does not stop the application here: ``serve`` waited for it
+    already (``ordergate.startup``), and an application built otherwise starts not ready,
+    answering ``remote`` until the database is back."""
     gw = app[GATEWAY]
     try:
-        await ensure_schema(gw.store)
+        try:
+            await ensure_schema(gw.store)
+        except Exception as e:
+            if dependency_of(e) != "database":
+                raise
+            gw.outages.failed("database", short(e))
         yield
         log.info("%s", await _owed(gw.store))
     finally:
@@ -208,9 +217,17 @@ def _wire_amqp(app: web.Application, gw: Gateway) -> None:
     gw.amqp = profile
 
 
-def _infrastructure(error: BaseException) -> bool:
-    """For the HTTP profiles: does this failure mean the database or the broker is unavailable?"""
-    return dependency_of(error) is not None
+def _infrastructure(outages: Outages) -> Callable[[BaseException], bool]:
+    """For the HTTP profiles: does this failure mean the database or the broker is unavailable?
+    When it does, the outage is noted at once (the watch would notice it within seconds)."""
+
+    def judge(error: BaseException) -> bool:
+        dependency = dependency_of(error)
+        if dependency is not None:
+            outages.failed(dependency, short(error))
+        return dependency is not None
+
+    return judge
 
 
 def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.Application:
@@ -220,7 +237,7 @@ def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.
     gw = gateway or build_gateway(settings)
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[gw.http])
     app[GATEWAY] = gw
-    app[REST_INFRASTRUCTURE] = app[SOAP_INFRASTRUCTURE] = _infrastructure
+    app[REST_INFRASTRUCTURE] = app[SOAP_INFRASTRUCTURE] = _infrastructure(gw.outages)
     app.router.add_get("/healthz", _health)
     app.router.add_get("/readyz", _ready)
     app.cleanup_ctx.append(_open_store)

@@ -59,7 +59,7 @@ class Outage:
 
     def failed(self, reason: str) -> None:
         now = self._clock()
-        self.reason = reason
+        self.reason = reason = reason.removeprefix(f"{self.name} unavailable: ")
         if self.down_since is None:
             self.down_since = self._told = now
             log.warning(
@@ -103,9 +103,9 @@ class Outages:
 
     async def watch(self, probe: Probe, up_seconds: float = 5.0, down_seconds: float = 1.0) -> None:
         """Probe the dependencies until cancelled: every second while one is down, seldom otherwise."""
-        while True:
-            self.note(await probe())
+        while True:  # the first look after a while: at start the profiles are still connecting
             await asyncio.sleep(down_seconds if self.any_down() else up_seconds)
+            self.note(await probe())
 
 
 def short(error: BaseException) -> str:

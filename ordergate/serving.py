@@ -18,8 +18,11 @@ import signal
 import socket
 
 from aiohttp import web
+from aiohttp.web_log import AccessLogger
 
+from adapters.rest.requestid import HEADER
 from adapters.sql.engine import safe_url
+from core.usecases.correlation import REQUEST_ID
 from ordergate import __version__
 from ordergate.bootstrap import Gateway, build_app, build_gateway
 from ordergate.logs import OutageFold
@@ -29,7 +32,18 @@ from ordergate.startup import listening_socket, prepare
 log = logging.getLogger("ordergate")
 
 SHUTDOWN_SECONDS = 20.0  # for HTTP requests in flight (AMQP requests have their own, see docs/amqp.md)
-ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs request %{X-Request-ID}o'
+ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
+
+
+class RequestAccessLog(AccessLogger):
+    """aiohttp's access line, written under the request's id like every other line about it."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        token = REQUEST_ID.set(response.headers.get(HEADER))
+        try:
+            super().log(request, response, time)
+        finally:
+            REQUEST_ID.reset(token)
 
 
 def _http_url(sock: socket.socket) -> str:
@@ -52,6 +66,16 @@ def announce(gw: Gateway, sock: socket.socket, done: str) -> None:
         log.info("AMQP off (ORDERGATE_AMQP_URL unset)")
 
 
+async def _amqp_started(gw: Gateway, seconds: float = 30.0) -> None:
+    """Until the AMQP profile consumes and can publish (the broker answered moments ago)."""
+    if gw.amqp is None:
+        return
+    try:
+        await asyncio.wait_for(gw.amqp.started(), seconds)  # type: ignore[attr-defined]
+    except TimeoutError:
+        log.warning("AMQP not connected after %.0f s: it keeps trying in the background", seconds)
+
+
 async def _stopped() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -67,7 +91,10 @@ async def serve(settings: GatewaySettings, fold: OutageFold, shared: bool) -> in
     try:
         done = await prepare(gw.store, settings)
         runner = web.AppRunner(
-            build_app(settings, gw), access_log_format=ACCESS_LOG_FORMAT, shutdown_timeout=SHUTDOWN_SECONDS
+            build_app(settings, gw),
+            access_log_class=RequestAccessLog,
+            access_log_format=ACCESS_LOG_FORMAT,
+            shutdown_timeout=SHUTDOWN_SECONDS,
         )
         await runner.setup()
     except BaseException:
@@ -76,6 +103,7 @@ async def serve(settings: GatewaySettings, fold: OutageFold, shared: bool) -> in
         raise
     try:
         await web.SockSite(runner, sock, shutdown_timeout=SHUTDOWN_SECONDS).start()
+        await _amqp_started(gw)
         announce(gw, sock, done)
         await _stopped()
         log.info("stopping: %d HTTP requests in flight, finishing them", gw.http.in_flight)

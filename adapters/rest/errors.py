@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5  # what a 503 asks the caller to wait before trying again
 # set by the composition root: does this exception mean the database (or broker) is unavailable?
+# (asked for every infrastructure failure: the composition root also notes the outage)
 INFRASTRUCTURE: web.AppKey[Callable[[BaseException], bool]] = web.AppKey("infrastructure_failure")
 
 # core error kind -> (HTTP status, reason)
@@ -100,6 +101,8 @@ async def tmf_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     try:
         return await handler(request)
     except OrderError as e:
+        if e.kind == "remote":
+            _unavailable(request, e)  # the composition root notes the outage
         status, body = error_of(e)
         return _json(status, body)
     except RestError as e:
