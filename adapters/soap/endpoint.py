@@ -190,6 +190,8 @@ class SoapEndpoint:
             async with self._admission:
                 (response,) = await self._operations.execute(caller, soap.element)
         except OrderError as e:
+            if e.kind == "remote":
+                _unavailable(request, e)  # the composition root notes the outage
             raise order_fault(operation, e) from None
         except Exception as e:
             if _unavailable(request, e):
