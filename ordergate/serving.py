@@ -76,12 +76,13 @@ async def _amqp_started(gw: Gateway, seconds: float = 30.0) -> None:
         log.warning("AMQP not connected after %.0f s: it keeps trying in the background", seconds)
 
 
-async def _stopped() -> None:
+def _stop_signal() -> asyncio.Event:
+    """Set by SIGTERM or SIGINT, from now on: a stop while the gateway starts is a clean stop too."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    return stop
 
 
 async def serve(settings: GatewaySettings, fold: OutageFold, shared: bool) -> int:
@@ -101,11 +102,12 @@ async def serve(settings: GatewaySettings, fold: OutageFold, shared: bool) -> in
         sock.close()
         await gw.store.close()
         raise
+    stop = _stop_signal()
     try:
         await web.SockSite(runner, sock, shutdown_timeout=SHUTDOWN_SECONDS).start()
         await _amqp_started(gw)
         announce(gw, sock, done)
-        await _stopped()
+        await stop.wait()
         log.info("stopping: %d HTTP requests in flight, finishing them", gw.http.in_flight)
     finally:
         await runner.cleanup()
