@@ -130,7 +130,9 @@ async def served_schema(http_url: str) -> xmlschema.XMLSchema:
         xsd = await response.text()
     digest = hashlib.sha256(xsd.encode()).hexdigest()
     if digest not in _SCHEMAS:
-        _SCHEMAS[digest] = xmlschema.XMLSchema(xsd)
+        # from its URL, so that the schemas it imports are fetched beside it, as a partner's toolkit would
+        url = f"{http_url}/xml/ordermanagement.xsd"
+        _SCHEMAS[digest] = await asyncio.to_thread(xmlschema.XMLSchema, url)
     return _SCHEMAS[digest]
 
 

@@ -72,25 +72,39 @@ def _schema(kind: Kind) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4096)  # paths come from clients: a bounded cache
-def _leaf_of(kind: Kind, path: str) -> Leaf | None:
+def _walk(kind: Kind, path: str) -> tuple[Leaf, tuple[bool, ...]] | None:
+    """What the path leads to, and for each of its steps whether that attribute is a list."""
     if path in SERVER_PATHS:
-        return SERVER_PATHS[path]
+        return SERVER_PATHS[path], (False,)
     schema = _schema(kind)
     definitions = schema["definitions"]
     node = _follow(schema, definitions)
+    lists = []
     for part in path.split("."):
         node = _follow(node, definitions)
         found = node.get("properties", {}).get(part)
         if found is None:
             return None
+        while "$ref" in found:
+            found = definitions[found["$ref"].rsplit("/", 1)[-1]]
+        lists.append(found.get("type") == "array")
         node = found
-    return _leaf(_follow(node, definitions))
+    found_leaf = _leaf(_follow(node, definitions))
+    if found_leaf is Leaf.DATE and path not in DATE_FIELDS:
+        found_leaf = Leaf.TEXT  # client data keeps its dates as written: they compare as text
+    return found_leaf, tuple(lists)
 
 
 def leaf(kind: Kind | None, path: str) -> Leaf | None:
     """What ``path`` leads to in orders of ``kind`` (of any kind, when None); None: nowhere."""
+    found = walk(kind, path)
+    return None if found is None else found[0]
+
+
+def walk(kind: Kind | None, path: str) -> tuple[Leaf, tuple[bool, ...]] | None:
+    """``leaf`` and, per step of the path, whether the attribute there is a list."""
     for k in (kind,) if kind is not None else tuple(Kind):
-        found = _leaf_of(k, path)
+        found = _walk(k, path)
         if found is not None:
             return found
     return None

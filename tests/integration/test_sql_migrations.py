@@ -11,11 +11,25 @@ from adapters.sql import migrate
 from adapters.sql import tables as t
 
 
+def _on(dialect: str) -> object:
+    """Compare only what the code declares for this database (a GIN index is PostgreSQL's alone)."""
+
+    def include(obj: object, *_: object) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include
+
+
 async def _drift(url: str) -> list[object]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            return await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), t.metadata))
+            return await conn.run_sync(
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"include_object": _on(c.dialect.name)}), t.metadata
+                )
+            )
     finally:
         await engine.dispose()
 

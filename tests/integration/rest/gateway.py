@@ -37,6 +37,7 @@ FAST_HUB = {
     "rest.hub_retry_base_seconds": "0.05",
     "rest.hub_retry_max_seconds": "0.2",
     "rest.hub_poll_seconds": "0.05",
+    "rest.hub_allowed_networks": "127.0.0.0/8",  # the tests' listeners are on loopback
 }
 
 
