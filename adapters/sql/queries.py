@@ -12,6 +12,7 @@ with the core's reference ``matches`` instead.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -62,10 +63,8 @@ def _json_values(leaf: Leaf, path: str, raw: str) -> list[Any]:
         value = comparable(path, raw, leaf)
         return [value.isoformat() if hasattr(value, "isoformat") else value]
     out: list[Any] = [raw]
-    try:
+    with contextlib.suppress(ValueError):
         out.append(int(raw) if raw.lstrip("-").isdigit() else float(raw))
-    except ValueError:
-        pass
     if raw in ("true", "false"):
         out.append(raw == "true")
     return out
