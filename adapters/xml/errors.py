@@ -5,8 +5,9 @@ from __future__ import annotations
 from lxml import etree
 
 from adapters.xml.codec import sub
+from adapters.xml.paths import element_path
 from adapters.xml.schema import NS, q
-from core.domain.errors import OrderError
+from core.domain.errors import OrderError, listing
 
 EXCEPTION_ELEMENTS: dict[str, str] = {
     "illegalArgument": "illegalArgumentException",
@@ -36,6 +37,11 @@ def exception_element(
 
 
 def error_element(operation: str, error: OrderError) -> etree._Element:
+    """The exception element of a core error; the places of its problems named as element paths."""
+    problems = getattr(error, "problems", ())
+    if problems:
+        message = listing(problems, element_path)
+        return exception_element(operation, error.kind, message, element_path(problems[0].path))
     return exception_element(operation, error.kind, error.message, getattr(error, "attribute", None))
 
 

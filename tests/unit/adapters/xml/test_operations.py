@@ -50,7 +50,7 @@ async def call(ops: XmlOrderOperations, caller: Caller, op: str, body: str = "")
 
 
 def text(el: etree._Element, path: str) -> str | None:
-    return el.findtext(path, namespaces={"om": NS})
+    return el.findtext(path, namespaces={"om": NS, "fn": "http://www.w3.org/2005/xpath-functions"})
 
 
 async def created(ops: XmlOrderOperations) -> str:
@@ -63,7 +63,10 @@ async def test_create_answers_the_order_with_ossj_state_and_priority(ops):
     value = response.find("om:serviceOrderValue", {"om": NS})
     assert text(value, "om:state") == "open.not_running.not_started"
     assert text(value, "om:priority") == "4"
-    assert text(value, "om:items/om:item/om:entity/om:characteristic/om:value") == "1G"
+    # a free JSON value, given as plain text, is answered in the JSON-as-XML form
+    fn = "{http://www.w3.org/2005/xpath-functions}string"
+    assert value.find("om:items/om:item/om:entity/om:characteristic/om:value", {"om": NS})[0].tag == fn
+    assert text(value, "om:items/om:item/om:entity/om:characteristic/om:value/fn:string") == "1G"
 
 
 async def test_lifecycle_by_key_and_item_state(ops):
@@ -145,3 +148,23 @@ def test_oversize_messages_are_rejected():
 
 def test_the_xsd_itself_is_valid():
     assert INDEPENDENT.validity == "valid"
+
+
+async def test_every_problem_of_a_value_is_named_by_its_element_path(ops):
+    bad = """
+<serviceOrderValue>
+  <requestedStartDate>2026-12-01T10:00:00Z</requestedStartDate>
+  <items>
+    <item><id>1</id><action>add</action><quantity>0</quantity>
+      <entity><characteristic><name>speed</name><value>1G</value></characteristic>
+        <characteristic><name>x</name><value>y</value></characteristic></entity></item>
+    <item><id>2</id><action>add</action><quantity>-3</quantity><entity/></item>
+  </items>
+</serviceOrderValue>"""
+    with pytest.raises(OrderError) as caught:
+        await ops.execute(ALICE, request("createOrderByValue", bad))
+    exception = error_element("createOrderByValue", caught.value)
+    message = text(exception, "om:illegalAttributeValueException/om:message") or ""
+    assert "items/item[1]/quantity: must be at least 1" in message
+    assert "items/item[2]/quantity: must be at least 1" in message
+    assert text(exception, "om:illegalAttributeValueException/om:attribute") == "items/item[1]/quantity"
