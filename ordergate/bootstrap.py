@@ -17,6 +17,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -33,6 +34,9 @@ from ordergate.outage import Outages, dependency_of, short
 from ordergate.settings import GatewaySettings
 from ordergate.startup import StartupError, ensure_schema
 
+if TYPE_CHECKING:
+    from adapters.amqp import AmqpProfile
+
 log = logging.getLogger("ordergate")
 
 
@@ -47,7 +51,7 @@ class Gateway:
     broker_ready: list[object] = field(default_factory=list)
     outages: Outages = field(default_factory=Outages)
     http: RequestsInFlight = field(default_factory=RequestsInFlight)
-    amqp: object | None = None  # the AMQP profile, when there is one
+    amqp: AmqpProfile | None = None  # the AMQP profile, when there is one
 
 
 def load_credentials(path: str | None) -> Credentials | None:

@@ -61,7 +61,7 @@ def announce(gw: Gateway, sock: socket.socket, done: str) -> None:
     log.info("health %s/healthz, readiness %s/readyz, XSD %s/xml/ordermanagement.xsd", url, url, url)
     log.info("%s", done.replace(gw.store.url, safe_url(gw.store.url)))
     if gw.amqp is not None:
-        log.info("%s", gw.amqp.describe())  # type: ignore[attr-defined]
+        log.info("%s", gw.amqp.describe())
     else:
         log.info("AMQP off (ORDERGATE_AMQP_URL unset)")
 
@@ -71,7 +71,7 @@ async def _amqp_started(gw: Gateway, seconds: float = 30.0) -> None:
     if gw.amqp is None:
         return
     try:
-        await asyncio.wait_for(gw.amqp.started(), seconds)  # type: ignore[attr-defined]
+        await asyncio.wait_for(gw.amqp.started(), seconds)
     except TimeoutError:
         log.warning("AMQP not connected after %.0f s: it keeps trying in the background", seconds)
 
