@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.domain.changes import ANNOTATION_FIELDS, CONTENT_FIELDS
+from core.document.fields import ANNOTATION_DATA, ANNOTATION_FIELDS, CONTENT_FIELDS
 from core.domain.states import (
     CONTENT_EDITABLE,
     ITEM_FOLLOWS,
@@ -57,3 +57,11 @@ def test_the_modification_table():
     assert set(rows["content"][1].split(", ")) == CONTENT_FIELDS
     assert set(rows["content"][2].split(", ")) == {s.value for s in CONTENT_EDITABLE}
     assert set(rows["annotations"][1].split(", ")) == ANNOTATION_FIELDS
+    assert set(rows["annotations (client data)"][1].split(", ")) == ANNOTATION_DATA
+
+
+def test_the_relaxations_table_is_the_one_the_schemas_are_built_with():
+    from core.document.relaxations import EXTENDED_OBJECTS, RELAXATIONS
+
+    expected = {(r.what, r.why) for r in RELAXATIONS} | {EXTENDED_OBJECTS}
+    assert table("Client data") == expected
