@@ -48,7 +48,7 @@ def order_value(i: int) -> dict[str, Any]:
                 "action": "add",
                 "entity": {
                     "specification": {"id": "fibre-access", "name": "Fibre access"},
-                    "characteristics": {"bandwidth": "1G", "vlan": "100"},
+                    "characteristics": [{"name": "bandwidth", "value": "1G"}, {"name": "vlan", "value": "100"}],
                 },
             },
             {
@@ -56,7 +56,7 @@ def order_value(i: int) -> dict[str, Any]:
                 "action": "add",
                 "entity": {
                     "specification": {"id": "managed-router", "name": "Managed router"},
-                    "characteristics": {"model": "X200"},
+                    "characteristics": [{"name": "model", "value": "X200"}],
                 },
                 "relationships": [{"type": "dependsOn", "itemId": "1"}],
             },

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from adapters.identity import Credentials
+from adapters.identity import Credentials, OAuthSettings, OAuthVerifier
 from adapters.rest.requestid import RequestsInFlight
 from adapters.sql import SqlaOrderStore
 from adapters.sql.migrate import schema_state
@@ -30,6 +30,7 @@ from core.ports import EventPublisher
 from core.usecases import OrderManagement, Settings
 from core.usecases.management import parse_switched_off
 from core.usecases.relay import OutboxRelay, stop_worker
+from core.usecases.retention import RetentionPruner, RetentionSettings
 from ordergate.outage import Outages, dependency_of, short
 from ordergate.settings import GatewaySettings
 from ordergate.startup import StartupError, ensure_schema
@@ -54,12 +55,14 @@ class Gateway:
     amqp: AmqpProfile | None = None  # the AMQP profile, when there is one
 
 
-def load_credentials(path: str | None) -> Credentials | None:
-    """The credentials file, or ``StartupError`` saying what is wrong with it."""
+def load_credentials(path: str | None, oauth: OAuthVerifier | None = None) -> Credentials | None:
+    """The credentials file (and the identity provider's tokens, when OAuth2 is on), or
+    ``StartupError`` saying what is wrong with it.  OAuth2 without a file: tokens only, and no
+    loopback admin."""
     if not path:
-        return None
+        return None if oauth is None else Credentials([], oauth)
     try:
-        return Credentials.load(path)
+        return Credentials.load(path, oauth)
     except OrderError as e:  # unreadable, or not JSON
         raise StartupError(e.message) from None
     except (KeyError, ValueError, TypeError, AttributeError) as e:
@@ -68,8 +71,22 @@ def load_credentials(path: str | None) -> Credentials | None:
         ) from None
 
 
+def _oauth(s: GatewaySettings) -> OAuthVerifier | None:
+    if not (s.oauth_jwks_url and s.oauth_issuer and s.oauth_audience):
+        return None
+    return OAuthVerifier(
+        OAuthSettings(
+            s.oauth_jwks_url,
+            s.oauth_issuer,
+            s.oauth_audience,
+            client_claim=s.oauth_client_claim,
+            roles_claim=s.oauth_roles_claim,
+        )
+    )
+
+
 def build_gateway(settings: GatewaySettings) -> Gateway:
-    credentials = load_credentials(settings.credentials_path)
+    credentials = load_credentials(settings.credentials_path, _oauth(settings))
     store = SqlaOrderStore(settings.database_url)
     core = Settings(auto_start=settings.auto_start, switched_off=parse_switched_off(settings.switched_off))
     orders = OrderManagement(store, core)
@@ -159,6 +176,29 @@ async def _run_relay(app: web.Application) -> AsyncIterator[None]:
     await stop_worker(task, gw.relay.stop)
 
 
+async def _run_retention(app: web.Application) -> AsyncIterator[None]:
+    """Retention: one pruner across all gateway processes (lease ``retention``)."""
+    from adapters.sql.retention import SqlaRetention
+
+    gw = app[GATEWAY]
+    s = gw.settings
+    pruner = RetentionPruner(
+        SqlaRetention(gw.store.engine),
+        RetentionSettings(
+            request_log_seconds=s.retention_request_log_seconds,
+            delivered_seconds=s.retention_delivered_seconds,
+            failed_seconds=s.retention_failed_seconds,
+            suspended_subscription_seconds=s.retention_suspended_subscription_seconds,
+            hub_event_seconds=s.retention_hub_event_seconds,
+            batch=s.retention_batch,
+            interval_seconds=s.retention_interval_seconds,
+        ),
+    )
+    task = asyncio.create_task(pruner.run_forever(), name="retention")
+    yield
+    await stop_worker(task, pruner.stop)
+
+
 # Each profile is wired in its own function below.
 
 
@@ -166,7 +206,15 @@ def _wire_rest(app: web.Application, gw: Gateway) -> None:
     """REST profile (TMF622/641/652/697): routes, hub publisher and dispatcher."""
     from adapters.rest import RestSettings, setup_rest
 
-    settings = RestSettings.from_extra(gw.settings.extra)
+    s = gw.settings
+    settings = RestSettings.from_extra(
+        s.extra,
+        hub_allowed_networks=s.hub_allowed_networks,
+        hub_max_subscriptions_per_client=s.hub_max_subscriptions_per_client,
+        hub_failures_before_suspension=s.hub_failures_before_suspension,
+        hub_max_in_flight=s.hub_max_in_flight,
+        hub_max_in_flight_per_client=s.hub_max_in_flight_per_client,
+    )
     host = "127.0.0.1" if gw.settings.host in ("0.0.0.0", "::", "") else gw.settings.host
     profile = setup_rest(
         app, gw.orders, gw.store, gw.credentials, settings, f"http://{host}:{gw.settings.port}"
@@ -186,15 +234,16 @@ def _wire_soap(app: web.Application, gw: Gateway) -> None:
 
 
 def _wire_xml(app: web.Application, gw: Gateway) -> None:
-    """The shared XML vocabulary: GET /xml/ordermanagement.xsd."""
-    from adapters.xml import xsd_bytes
+    """The shared XML vocabulary: GET /xml/ordermanagement.xsd and the JSON-as-XML schema it imports."""
+    from adapters.xml.schema import FILES, xsd_bytes
 
-    body = xsd_bytes()
+    for name in FILES:
+        body = xsd_bytes(name)
 
-    async def schema(_request: web.Request) -> web.Response:
-        return web.Response(body=body, content_type="application/xml")
+        async def schema(_request: web.Request, body: bytes = body) -> web.Response:
+            return web.Response(body=body, content_type="application/xml")
 
-    app.router.add_get("/xml/ordermanagement.xsd", schema)
+        app.router.add_get(f"/xml/{name}", schema)
 
 
 def _wire_amqp(app: web.Application, gw: Gateway) -> None:
@@ -211,6 +260,9 @@ def _wire_amqp(app: web.Application, gw: Gateway) -> None:
             concurrency=s.amqp_concurrency,
             # the HTTP body limit bounds request messages too
             max_message_bytes=s.max_body_bytes,
+            max_query_replies=s.amqp_max_query_replies,
+            max_reply_bytes=s.amqp_max_reply_bytes,
+            max_query_bytes=s.amqp_max_query_bytes,
         ),
         gw.orders,
         gw.credentials,
@@ -251,4 +303,5 @@ def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.
     _wire_xml(app, gw)
     _wire_amqp(app, gw)
     app.cleanup_ctx.append(_run_relay)
+    app.cleanup_ctx.append(_run_retention)
     return app

@@ -123,6 +123,43 @@ class GatewaySettings(BaseSettings):
         le=86400,
         description="while the database or broker stays down, a 'still down' line this often",
     )
+    hub_allowed_networks: str = Field(
+        "",
+        description="CIDR ranges (comma-separated) hub callbacks may reach although private, loopback ...",
+    )
+    hub_max_subscriptions_per_client: int = Field(
+        20, ge=1, le=100_000, description="hub subscriptions one client may hold, all APIs together"
+    )
+    hub_failures_before_suspension: int = Field(
+        50, ge=1, le=1_000_000, description="failed deliveries in a row that suspend a hub subscription"
+    )
+    hub_max_in_flight: int = Field(256, ge=1, le=100_000, description="hub deliveries in flight at once")
+    hub_max_in_flight_per_client: int = Field(
+        8, ge=1, le=100_000, description="hub deliveries of one client's subscriptions in flight at once"
+    )
+    retention_request_log_seconds: float = Field(
+        7 * 86400, ge=3600, description="how long a request's result answers its redelivery"
+    )
+    retention_delivered_seconds: float = Field(86400, ge=0, description="how long delivered hub deliveries stay")
+    retention_failed_seconds: float = Field(7 * 86400, ge=0, description="how long failed hub deliveries stay")
+    retention_suspended_subscription_seconds: float = Field(
+        7 * 86400, ge=0, description="how long a suspended hub subscription stays"
+    )
+    retention_hub_event_seconds: float = Field(
+        600, ge=0, description="margin before an event payload no delivery needs is deleted"
+    )
+    retention_batch: int = Field(500, ge=1, le=100_000, description="rows deleted in one retention statement")
+    retention_interval_seconds: float = Field(60, gt=0, le=86400, description="pause between retention rounds")
+    oauth_jwks_url: str | None = Field(None, description="the identity provider's JWKS URL: turns OAuth2 on")
+    oauth_issuer: str | None = Field(None, description="the iss a bearer token must carry")
+    oauth_audience: str | None = Field(None, description="the aud a bearer token must carry")
+    oauth_client_claim: str = Field("azp", min_length=1, description="the claim naming the client")
+    oauth_roles_claim: str = Field(
+        "realm_access.roles", min_length=1, description="the claim (dotted path) listing the roles"
+    )
+    amqp_max_query_replies: int = Field(64, ge=1, le=100_000, description="replies one AMQP query may take")
+    amqp_max_reply_bytes: int = Field(1024 * 1024, ge=1024, description="bytes of one AMQP reply")
+    amqp_max_query_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="bytes of one query's replies")
     extra: dict[str, str] = Field(default_factory=dict, description="tuning knobs for tests and benchmarks")
 
     @classmethod
@@ -170,6 +207,27 @@ class GatewaySettings(BaseSettings):
     def _switched_off(cls, value: str) -> str:
         parse_switched_off(value)  # ValueError names the entry
         return value
+
+    @field_validator("hub_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        import ipaddress
+
+        for entry in filter(None, (e.strip() for e in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not a CIDR range such as 10.0.0.0/8") from None
+        return value
+
+    @model_validator(mode="after")
+    def _oauth_whole(self) -> GatewaySettings:
+        given = [self.oauth_jwks_url, self.oauth_issuer, self.oauth_audience]
+        if any(given) and not all(given):
+            raise ValueError(
+                "ORDERGATE_OAUTH_JWKS_URL, ORDERGATE_OAUTH_ISSUER and ORDERGATE_OAUTH_AUDIENCE go together"
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_port_for_workers(self) -> GatewaySettings:
