@@ -8,7 +8,9 @@ events each of them emitted during the step.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from tests.conformance.driver import Reply
@@ -23,7 +25,14 @@ class Observed:
 
 
 def item_states(doc: dict[str, Any] | None) -> dict[str, str]:
-    return {} if doc is None else {i["id"]: i.get("state", "?") for i in doc.get("items", [])}
+    """Every item's state by its id, nested items too (an item holding items has a state of its own)."""
+    out: dict[str, str] = {}
+    stack = list(reversed((doc or {}).get("items") or []))
+    while stack:
+        item = stack.pop()
+        out[item["id"]] = item.get("state", "?")
+        stack.extend(reversed(item.get("items") or []))
+    return out
 
 
 def _order_checks(expect: dict[str, Any], order_id: str, seen: Observed) -> list[str]:
@@ -95,6 +104,54 @@ def _outcome(got: dict[str, Any]) -> str:
     return got.get("error") or (got.get("order") or {}).get("state") or "ok"
 
 
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _instant(value: Any) -> datetime | None:
+    """A date-time with its offset, as a point in time; None for anything else."""
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _same(want: Any, got: Any) -> bool:
+    """Equal as JSON values: a truth value is no number, a date-time is compared as an instant
+    (each profile may write the same instant its own way: ``.508Z``, ``.508000+00:00``)."""
+    if isinstance(want, bool) or isinstance(got, bool):
+        return type(want) is type(got) and want == got
+    at, got_at = _instant(want), _instant(got)
+    if at is not None and got_at is not None:
+        return at == got_at
+    return bool(want == got)
+
+
+def document_checks(want: Any, got: Any, path: str = "") -> list[str]:
+    """Every attribute of ``want`` is in ``got`` unchanged, at every level; ``got`` may hold more
+    (what the server adds: states, dates, defaults).  Lists match entry by entry, in order."""
+    where = path or "the document"
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return [f"{where}: {got!r}, expected an object"]
+        out = []
+        for key, value in want.items():
+            inner = f"{path}.{key}" if path else key
+            out += document_checks(value, got[key], inner) if key in got else [f"{inner}: missing"]
+        return out
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            return [f"{where}: {got!r}, expected {len(want)} entries: {want!r}"]
+        return [
+            p
+            for i, (w, g) in enumerate(zip(want, got, strict=True))
+            for p in document_checks(w, g, f"{path}[{i}]")
+        ]
+    return [] if _same(want, got) else [f"{where}: {got!r}, expected {want!r}"]
+
+
 def result_checks(expect: dict[str, Any], result: Any) -> list[str]:
     """Checks on the reply's result itself (queries, bulk, reports, history, metadata)."""
     problems = []
@@ -124,6 +181,8 @@ def result_checks(expect: dict[str, Any], result: Any) -> list[str]:
     for key in expect.get("contains", []):
         if key not in (result or []):
             problems.append(f"result lacks {key!r}")
+    if "document" in expect:
+        problems += document_checks(expect["document"], result)
     doc = result if isinstance(result, dict) else {}
     problems += [f"result lacks field {f!r}" for f in expect.get("fieldsInclude", []) if f not in doc]
     problems += [f"result has field {f!r}" for f in expect.get("fieldsExclude", []) if f in doc]

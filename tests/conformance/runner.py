@@ -13,7 +13,10 @@ database (the driver's ``outage()``; such scenarios run on PostgreSQL only).  In
 (``"as"`` is a list for bulk creates); ``"#k1"`` is a client-supplied key made
 unique per run (so profiles sharing a database never collide);
 ``"@twoItems"`` or ``{"@": "twoItems", ...}`` is a named value (with
-overrides).  A scenario's ``kind`` is the default ``args.kind``; an order's own
+overrides); ``"@sample:TMF641-ServiceOrder"`` is an official TMF sample as a
+client creates it, in canonical form (``official.canonical``), taken as it is
+(nothing in it is a reference).  Keys are references only when they start
+with ``$`` or ``#`` (``@type`` is TMF's).  A scenario's ``kind`` is the default ``args.kind``; an order's own
 kind is used for steps naming it.
 
 ``expect`` (see ``expectations``): ``error`` (absent: must succeed); the
@@ -22,7 +25,8 @@ concerned order's ``state``, ``items``, ``version``, ``removed``,
 the step (absent: none), as types or ``{"type", "state", "previousState",
 "itemChanges"}``; for several orders, ``orders``/``events`` keyed by ``$ref``;
 result checks ``results``, ``total``, ``count``, ``ids``, ``feasible``,
-``itemsFeasible``, ``history``, ``contains``, ``fieldsInclude``/``Exclude``.
+``itemsFeasible``, ``history``, ``contains``, ``fieldsInclude``/``Exclude``,
+``document`` (the result holds every attribute of the given document, unchanged).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.conformance import official
 from tests.conformance.driver import Driver
 from tests.conformance.expectations import Observed, event_checks, item_states, step_checks
 
@@ -167,15 +172,24 @@ class ScenarioRun:
         if isinstance(obj, str) and obj.startswith("#"):
             return f"{obj[1:]}-{self.token}"
         if isinstance(obj, str) and obj.startswith("@"):
-            return self.resolve(copy.deepcopy(self.values[obj[1:]]))
+            return self.named(obj[1:])
         if isinstance(obj, dict) and "@" in obj:
-            base = self.resolve(copy.deepcopy(self.values[obj["@"]]))
+            base = self.named(obj["@"])
             return {**base, **self.resolve({k: v for k, v in obj.items() if k != "@"})}
         if isinstance(obj, dict):
-            return {self.resolve(k, strict): self.resolve(v, strict) for k, v in obj.items()}
+            return {
+                (k if k.startswith("@") else self.resolve(k, strict)): self.resolve(v, strict)
+                for k, v in obj.items()
+            }
         if isinstance(obj, list):
             return [self.resolve(v, strict) for v in obj]
         return obj
+
+    def named(self, name: str) -> Any:
+        """A named value (its references resolved), or an official sample (taken as it is)."""
+        if name.startswith("sample:"):
+            return official.canonical(name.removeprefix("sample:"))
+        return self.resolve(copy.deepcopy(self.values[name]))
 
     def _kind(self, args: dict[str, Any]) -> str:
         return args.get("kind") or self.kinds.get(args.get("id", ""), self.case.kind)

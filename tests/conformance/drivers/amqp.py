@@ -23,55 +23,53 @@ from tests.conformance.driver import Reply
 from tests.conformance.drivers.amqp_values import (
     NSMAP,
     Unrepresentable,
-    document,
+    XmlValues,
     event,
     event_type,
     exception_kind,
     history,
     key,
     names,
-    order_value,
     ossj_state,
-    outcomes,
     report,
     request,
     sub,
     text,
-    values_in,
 )
 
 Args = dict[str, Any]
+Build = Callable[[XmlValues, Args], etree._Element]
 _STATE_PATHS = {"state", "items.state"}
 
 
-def _create(operation: str) -> Callable[[Args], etree._Element]:
-    def build(a: Args) -> etree._Element:
+def _create(operation: str) -> Build:
+    def build(v: XmlValues, a: Args) -> etree._Element:
         root = request(operation)
-        order_value(root, a["value"], a["kind"])
+        v.order_value(root, a["value"], a["kind"])
         return root
 
     return build
 
 
-def _creates(operation: str) -> Callable[[Args], etree._Element]:
-    def build(a: Args) -> etree._Element:
+def _creates(operation: str) -> Build:
+    def build(v: XmlValues, a: Args) -> etree._Element:
         root = request(operation)
         values = sub(root, "values")
         for value in a["values"]:
-            order_value(values, value, a["kind"])
+            v.order_value(values, value, a["kind"])
         return root
 
     return build
 
 
-def _get(a: Args) -> etree._Element:
+def _get(v: XmlValues, a: Args) -> etree._Element:
     root = request("getOrderByKey")
     key(root, a["kind"], a["id"])
     names(root, a.get("attributes"))
     return root
 
 
-def _get_all(a: Args) -> etree._Element:
+def _get_all(v: XmlValues, a: Args) -> etree._Element:
     root = request("getOrdersByKeys")
     keys = sub(root, "keys")
     for order_id in a["ids"]:
@@ -90,7 +88,7 @@ def _filter_value(path: str, value: Any) -> str:
     return str(value)
 
 
-def _query(a: Args) -> etree._Element:
+def _query(v: XmlValues, a: Args) -> etree._Element:
     root = request("queryOrders")
     query = sub(root, "query")
     if a.get("kind"):
@@ -113,25 +111,25 @@ def _query(a: Args) -> etree._Element:
     return root
 
 
-def _set(a: Args) -> etree._Element:
+def _set(v: XmlValues, a: Args) -> etree._Element:
     root = request("setOrderByValue")
     version = {"version": a["version"]} if a.get("version") is not None else {}
-    order_value(root, {**a["value"], **version}, a["kind"], a["id"])
+    v.order_value(root, {**a["value"], **version}, a["kind"], a["id"])
     return root
 
 
-def _try_set(a: Args) -> etree._Element:
+def _try_set(v: XmlValues, a: Args) -> etree._Element:
     root = request("trySetOrdersByValues")
     values = sub(root, "values")
     for value in a["values"]:
-        order_value(values, {k: v for k, v in value.items() if k != "id"}, a["kind"], value["id"])
+        v.order_value(values, {k: v for k, v in value.items() if k != "id"}, a["kind"], value["id"])
     return root
 
 
-def _by_key(operation: str, *extra: str) -> Callable[[Args], etree._Element]:
+def _by_key(operation: str, *extra: str) -> Build:
     """``key``, ``version`` and then ``extra`` elements, in the XSD's order."""
 
-    def build(a: Args) -> etree._Element:
+    def build(v: XmlValues, a: Args) -> etree._Element:
         root = request(operation)
         key(root, a["kind"], a["id"])
         if a.get("version") is not None:
@@ -144,8 +142,8 @@ def _by_key(operation: str, *extra: str) -> Callable[[Args], etree._Element]:
     return build
 
 
-def _try_keys(operation: str, with_reason: bool = False) -> Callable[[Args], etree._Element]:
-    def build(a: Args) -> etree._Element:
+def _try_keys(operation: str, with_reason: bool = False) -> Build:
+    def build(v: XmlValues, a: Args) -> etree._Element:
         root = request(operation)
         keys = sub(root, "keys")
         for order_id in a["ids"]:
@@ -157,13 +155,13 @@ def _try_keys(operation: str, with_reason: bool = False) -> Callable[[Args], etr
     return build
 
 
-def _history(a: Args) -> etree._Element:
+def _history(v: XmlValues, a: Args) -> etree._Element:
     root = request("getOrderHistoryByKey")
     key(root, a["kind"], a["id"])
     return root
 
 
-def _make_value(a: Args) -> etree._Element:
+def _make_value(v: XmlValues, a: Args) -> etree._Element:
     root = request("makeOrderValue")
     sub(root, "kind", a["kind"])
     if a.get("orderType") is not None:
@@ -174,31 +172,31 @@ def _make_value(a: Args) -> etree._Element:
 Pages = list[Received]
 
 
-def _order(pages: Pages, a: Args) -> Any:
-    return document(values_in(pages[0].root)[0])
+def _order(v: XmlValues, pages: Pages, a: Args) -> Any:
+    return v.document(v.values_in(pages[0].root)[0])
 
 
-def _orders(pages: Pages, a: Args) -> Any:
-    return [document(v) for v in values_in(pages[0].root.find("om:values", NSMAP))]
+def _orders(v: XmlValues, pages: Pages, a: Args) -> Any:
+    return [v.document(e) for e in v.values_in(pages[0].root.find("om:values", NSMAP))]
 
 
-def _outcomes(pages: Pages, a: Args) -> Any:
-    return outcomes(pages[0].root.find("om:results", NSMAP))
+def _outcomes(v: XmlValues, pages: Pages, a: Args) -> Any:
+    return v.outcomes(pages[0].root.find("om:results", NSMAP))
 
 
-def _query_result(pages: Pages, a: Args) -> Any:
+def _query_result(v: XmlValues, pages: Pages, a: Args) -> Any:
     shown = pages[:1] if a.get("limit") is not None else pages
     return {
-        "orders": [document(v) for p in shown for v in values_in(p.root.find("om:values", NSMAP))],
+        "orders": [v.document(e) for p in shown for e in v.values_in(p.root.find("om:values", NSMAP))],
         "total": int(pages[0].text("om:totalCount") or 0),
     }
 
 
-def _texts(pages: Pages, a: Args) -> Any:
+def _texts(v: XmlValues, pages: Pages, a: Args) -> Any:
     return [e.text for e in pages[0].root]
 
 
-def _order_types(pages: Pages, a: Args) -> Any:
+def _order_types(v: XmlValues, pages: Pages, a: Args) -> Any:
     return {
         text(t, "om:kind"): [o.text for o in t.findall("om:orderType", NSMAP)]
         for t in pages[0].root.findall("om:orderTypes", NSMAP)
@@ -206,13 +204,13 @@ def _order_types(pages: Pages, a: Args) -> Any:
 
 
 _metadata = request
-OPERATIONS: dict[str, tuple[Callable[[Args], etree._Element], Callable[[Pages, Args], Any]]] = {
+OPERATIONS: dict[str, tuple[Build, Callable[[XmlValues, Pages, Args], Any]]] = {
     "createOrderByValue": (_create("createOrderByValue"), _order),
     "createOrdersByValues": (_creates("createOrdersByValues"), _orders),
     "tryCreateOrdersByValues": (_creates("tryCreateOrdersByValues"), _outcomes),
     "checkOrderFeasibility": (
         _create("checkOrderFeasibility"),
-        lambda pages, a: report(pages[0].root.find("om:report", NSMAP)),
+        lambda v, pages, a: report(pages[0].root.find("om:report", NSMAP)),
     ),
     "getOrderByKey": (_get, _order),
     "getOrdersByKeys": (_get_all, _orders),
@@ -225,17 +223,17 @@ OPERATIONS: dict[str, tuple[Callable[[Args], etree._Element], Callable[[Pages, A
     "resumeOrderByKey": (_by_key("resumeOrderByKey"), _order),
     "abortOrderByKey": (_by_key("abortOrderByKey", "reason"), _order),
     "tryAbortOrdersByKeys": (_try_keys("tryAbortOrdersByKeys", with_reason=True), _outcomes),
-    "removeOrderByKey": (_by_key("removeOrderByKey"), lambda pages, a: None),
+    "removeOrderByKey": (_by_key("removeOrderByKey"), lambda v, pages, a: None),
     "tryRemoveOrdersByKeys": (_try_keys("tryRemoveOrdersByKeys"), _outcomes),
-    "getOrderHistoryByKey": (_history, lambda pages, a: history(pages[0].root)),
+    "getOrderHistoryByKey": (_history, lambda v, pages, a: history(pages[0].root)),
     "changeOrderState": (_by_key("changeOrderState", "state", "reason"), _order),
     "changeOrderItemState": (_by_key("changeOrderItemState", "itemId", "state", "reason"), _order),
-    "getOrderTypes": (lambda a: _metadata("getOrderTypes"), _order_types),
-    "getSupportedOptionalOperations": (lambda a: _metadata("getSupportedOptionalOperations"), _texts),
-    "getQueryTypes": (lambda a: _metadata("getQueryTypes"), _texts),
+    "getOrderTypes": (lambda v, a: _metadata("getOrderTypes"), _order_types),
+    "getSupportedOptionalOperations": (lambda v, a: _metadata("getSupportedOptionalOperations"), _texts),
+    "getQueryTypes": (lambda v, a: _metadata("getQueryTypes"), _texts),
     "getEventTypes": (
-        lambda a: _metadata("getEventTypes"),
-        lambda pages, a: [event_type(e.text or "") for e in pages[0].root],
+        lambda v, a: _metadata("getEventTypes"),
+        lambda v, pages, a: [event_type(e.text or "") for e in pages[0].root],
     ),
     "makeOrderValue": (_make_value, _order),
 }
@@ -260,6 +258,7 @@ class AmqpDriver:
         self.invalid: list[str] = []
         # seconds a request may wait for the gateway (AMQP expiration); set while the database is cut off
         self.expiration: float | None = None
+        self.values = XmlValues(gateway.schema)  # the order values of the XSD the gateway serves
 
     async def open(self) -> AmqpDriver:
         for actor, url in self._actor_urls.items():
@@ -280,7 +279,7 @@ class AmqpDriver:
     async def call(self, actor: str, operation: str, args: Args) -> Reply:
         build, result = OPERATIONS[operation]
         try:
-            body = etree.tostring(build(args), xml_declaration=True, encoding="UTF-8")
+            body = etree.tostring(build(self.values, args), xml_declaration=True, encoding="UTF-8")
         except Unrepresentable as refused:
             return Reply(error=refused.kind)
         requester = self._requesters[actor]
@@ -288,7 +287,8 @@ class AmqpDriver:
         pages = await requester.wait_until(reply_key, _complete)
         if pages[0].name.endswith("Exception"):
             return Reply(error=exception_kind(pages[0].root))
-        return Reply(result=result(sorted(pages, key=lambda p: int(p.text("om:sequence") or 0)), args))
+        pages = sorted(pages, key=lambda p: int(p.text("om:sequence") or 0))
+        return Reply(result=result(self.values, pages, args))
 
     async def events(self, order_id: str) -> list[dict[str, Any]]:
         # once the relay has every committed event confirmed, the broker has routed it to our queue

@@ -18,10 +18,8 @@ from zeep.exceptions import Fault
 from tests.conformance.driver import Reply
 from tests.conformance.drivers.soap_values import (
     Unrepresentable,
-    chosen,
-    document,
+    ZeepValues,
     key,
-    order_value,
     ossj_state,
     value_list,
 )
@@ -57,8 +55,17 @@ def _names(a: Args) -> dict[str, Any]:
     return {} if attributes is None else {"attributeNames": {"name": list(attributes)}}
 
 
-def _values(a: Args) -> dict[str, Any]:
-    return {"values": {"_value_1": [order_value(v, a["kind"]) for v in a["values"]]}}
+def _values(v: ZeepValues, a: Args) -> dict[str, Any]:
+    return {"values": {"_value_1": [v.order_value(value, a["kind"]) for value in a["values"]]}}
+
+
+def _try_set(v: ZeepValues, a: Args) -> dict[str, Any]:
+    """Each value changes the order its own ``id`` names."""
+    values = [
+        v.order_value({k: x for k, x in value.items() if k != "id"}, a["kind"], value["id"])
+        for value in a["values"]
+    ]
+    return {"values": {"_value_1": values}}
 
 
 def _filter(path: str, op: str, values: list[str]) -> dict[str, Any]:
@@ -75,15 +82,15 @@ def _query(a: Args) -> dict[str, Any]:
     return {"query": query, "offset": a.get("offset"), "howMany": a.get("limit"), **_names(a)}
 
 
-def _outcomes(results: Any) -> list[dict[str, Any]]:
+def _outcomes(v: ZeepValues, results: Any) -> list[dict[str, Any]]:
     out = []
     for r in results or []:
         entry: dict[str, Any] = {"index": r.index, "id": r.key.primaryKey if r.key else None}
         if r.exception is not None:
             detail = next(v for v in r.exception.__values__.values() if v is not None)
             entry["error"] = detail.code
-        elif any(r[f"{k}OrderValue"] is not None for k in ("product", "service", "resource", "work")):
-            entry["order"] = document(chosen(r))
+        elif any(r[name] is not None for name in v.value_types):
+            entry["order"] = v.document(v.chosen(r))
         out.append(entry)
     return out
 
@@ -122,75 +129,74 @@ def _event_type(element: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-Request = Callable[[Args], dict[str, Any]]
-Result = Callable[[Any, Args], Any]
-_ORDER: Result = lambda answer, a: document(chosen(answer))  # noqa: E731
-_LIST: Result = lambda answer, a: list(answer or [])  # noqa: E731
+Request = Callable[[ZeepValues, Args], dict[str, Any]]
+Result = Callable[[ZeepValues, Any, Args], Any]
+_ORDER: Result = lambda v, answer, a: v.document(v.chosen(answer))  # noqa: E731
+_LIST: Result = lambda v, answer, a: list(answer or [])  # noqa: E731
 
 OPERATIONS: dict[str, tuple[Request, Result]] = {
-    "createOrderByValue": (lambda a: order_value(a["value"], a["kind"]), _ORDER),
-    "createOrdersByValues": (_values, lambda answer, a: [document(chosen(e)) for e in value_list(answer)]),
-    "tryCreateOrdersByValues": (_values, lambda answer, a: _outcomes(answer)),
-    "checkOrderFeasibility": (
-        lambda a: order_value(a["value"], a["kind"]),
-        lambda answer, a: _report(answer),
+    "createOrderByValue": (lambda v, a: v.order_value(a["value"], a["kind"]), _ORDER),
+    "createOrdersByValues": (
+        _values,
+        lambda v, answer, a: [v.document(v.chosen(e)) for e in value_list(answer)],
     ),
-    "getOrderByKey": (lambda a: {"key": key(a["kind"], a["id"]), **_names(a)}, _ORDER),
+    "tryCreateOrdersByValues": (_values, lambda v, answer, a: _outcomes(v, answer)),
+    "checkOrderFeasibility": (
+        lambda v, a: v.order_value(a["value"], a["kind"]),
+        lambda v, answer, a: _report(answer),
+    ),
+    "getOrderByKey": (lambda v, a: {"key": key(a["kind"], a["id"]), **_names(a)}, _ORDER),
     "getOrdersByKeys": (
-        lambda a: {**_keys(a), **_names(a)},
-        lambda answer, a: [document(chosen(e)) for e in value_list(answer)],
+        lambda v, a: {**_keys(a), **_names(a)},
+        lambda v, answer, a: [v.document(v.chosen(e)) for e in value_list(answer)],
     ),
     "queryOrders": (
-        _query,
-        lambda answer, a: {
-            "orders": [document(chosen(e)) for e in value_list(answer["values"])],
+        lambda v, a: _query(a),
+        lambda v, answer, a: {
+            "orders": [v.document(v.chosen(e)) for e in value_list(answer["values"])],
             "total": answer["totalCount"],
         },
     ),
     "setOrderByValue": (
-        lambda a: order_value(
+        lambda v, a: v.order_value(
             {**a["value"], **({"version": a["version"]} if "version" in a else {})}, a["kind"], a["id"]
         ),
         _ORDER,
     ),
-    "trySetOrdersByValues": (
-        lambda a: {
-            "values": {
-                "_value_1": [
-                    order_value({k: x for k, x in v.items() if k != "id"}, a["kind"], v["id"])
-                    for v in a["values"]
-                ]
-            }
-        },
-        lambda answer, a: _outcomes(answer),
-    ),
-    "startOrderByKey": (_by_key, _ORDER),
-    "tryStartOrdersByKeys": (_keys, lambda answer, a: _outcomes(answer)),
-    "suspendOrderByKey": (lambda a: _by_key(a, "reason"), _ORDER),
-    "resumeOrderByKey": (_by_key, _ORDER),
-    "abortOrderByKey": (lambda a: _by_key(a, "reason"), _ORDER),
+    "trySetOrdersByValues": (_try_set, lambda v, answer, a: _outcomes(v, answer)),
+    "startOrderByKey": (lambda v, a: _by_key(a), _ORDER),
+    "tryStartOrdersByKeys": (lambda v, a: _keys(a), lambda v, answer, a: _outcomes(v, answer)),
+    "suspendOrderByKey": (lambda v, a: _by_key(a, "reason"), _ORDER),
+    "resumeOrderByKey": (lambda v, a: _by_key(a), _ORDER),
+    "abortOrderByKey": (lambda v, a: _by_key(a, "reason"), _ORDER),
     "tryAbortOrdersByKeys": (
-        lambda a: {**_keys(a), "reason": a.get("reason")},
-        lambda answer, a: _outcomes(answer),
+        lambda v, a: {**_keys(a), "reason": a.get("reason")},
+        lambda v, answer, a: _outcomes(v, answer),
     ),
-    "removeOrderByKey": (_by_key, lambda answer, a: None),
-    "tryRemoveOrdersByKeys": (_keys, lambda answer, a: _outcomes(answer)),
-    "getOrderHistoryByKey": (lambda a: {"key": key(a["kind"], a["id"])}, lambda answer, a: _history(answer)),
+    "removeOrderByKey": (lambda v, a: _by_key(a), lambda v, answer, a: None),
+    "tryRemoveOrdersByKeys": (lambda v, a: _keys(a), lambda v, answer, a: _outcomes(v, answer)),
+    "getOrderHistoryByKey": (
+        lambda v, a: {"key": key(a["kind"], a["id"])},
+        lambda v, answer, a: _history(answer),
+    ),
     "changeOrderState": (
-        lambda a: {**_by_key(a, "reason"), "state": ossj_state(a["state"])},
+        lambda v, a: {**_by_key(a, "reason"), "state": ossj_state(a["state"])},
         _ORDER,
     ),
     "changeOrderItemState": (
-        lambda a: {**_by_key(a, "reason"), "itemId": a["itemId"], "state": ossj_state(a["state"])},
+        lambda v, a: {**_by_key(a, "reason"), "itemId": a["itemId"], "state": ossj_state(a["state"])},
         _ORDER,
     ),
-    "getOrderTypes": (lambda a: {}, lambda answer, a: {t.kind: list(t.orderType) for t in answer or []}),
-    "getSupportedOptionalOperations": (lambda a: {}, _LIST),
-    "getQueryTypes": (lambda a: {}, _LIST),
-    "getEventTypes": (lambda a: {}, lambda answer, a: [_event_type(e) for e in answer or []]),
+    "getOrderTypes": (
+        lambda v, a: {},
+        lambda v, answer, a: {t.kind: list(t.orderType) for t in answer or []},
+    ),
+    "getSupportedOptionalOperations": (lambda v, a: {}, _LIST),
+    "getQueryTypes": (lambda v, a: {}, _LIST),
+    "getEventTypes": (lambda v, a: {}, lambda v, answer, a: [_event_type(e) for e in answer or []]),
     "makeOrderValue": (
-        lambda a: {"kind": a["kind"], "orderType": a.get("orderType")},
-        lambda answer, a: document(chosen(answer)),
+        lambda v, a: {"kind": a["kind"], "orderType": a.get("orderType")},
+        lambda v, answer, a: v.document(v.chosen(answer)),
     ),
 }
 
@@ -201,18 +207,26 @@ class SoapDriver:
 
     def __init__(self, gateway: SoapGateway) -> None:
         self.gateway = gateway
+        self._zeep_values: ZeepValues | None = None
 
     async def call(self, actor: str, operation: str, args: Args) -> Reply:
         request, result = OPERATIONS[operation]
+        values = await self._values(actor)
         try:
-            kwargs = request(args)
+            kwargs = request(values, args)
         except Unrepresentable as refused:
             return Reply(error=refused.kind)
         try:
             answer = await self.gateway.call(actor, operation, **kwargs)
         except Fault as fault:
             return Reply(error=fault_kind(fault))
-        return Reply(result=result(answer, args))
+        return Reply(result=result(values, answer, args))
+
+    async def _values(self, actor: str) -> ZeepValues:
+        """The WSDL's order value types, read once from the first client zeep built."""
+        if self._zeep_values is None:
+            self._zeep_values = ZeepValues(await self.gateway.client(actor))
+        return self._zeep_values
 
     async def events(self, order_id: str) -> list[dict[str, Any]]:
         return [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.rest.filters import attribute_paths, top_level_fields
+from adapters.rest.names import dotted_tmf
 from adapters.rest.parsing import order_value
 from adapters.rest.vocabulary import KINDS, TmfKind
 from core.domain.model import Kind, Priority
@@ -26,58 +26,87 @@ def _tmf_priority(tk: TmfKind, value: Any) -> Any:
 def _tmf_entity(tk: TmfKind, entity: Any) -> Any:
     if not isinstance(entity, dict):
         return entity
-    out = {k: v for k, v in entity.items() if k not in ("specification", "characteristics")}
-    if "specification" in entity:
-        out[tk.specification_key] = entity["specification"]
-    chars = entity.get("characteristics")
-    if chars is not None:
-        out[tk.characteristic_key] = (
-            [{"name": n, "value": v} for n, v in chars.items()] if isinstance(chars, dict) else chars
-        )
+    names = {"specification": tk.specification_key, "characteristics": tk.characteristic_key}
+    return {names.get(k, k): v for k, v in entity.items()}
+
+
+def _tmf_item_relationship(tk: TmfKind, rel: Any) -> Any:
+    """``{type, itemId, ...}`` -> ``{relationshipType, id, ...}``, or with the item named in a nested
+    ``orderItem`` reference (TMF641/652), beside the reference's own client data."""
+    if not isinstance(rel, dict):
+        return rel
+    out = {k: v for k, v in rel.items() if k not in ("type", "itemId", "orderItem")}
+    if "type" in rel:
+        out["relationshipType"] = rel["type"]
+    if not tk.item_ref_nested:
+        return {**out, **({"id": rel["itemId"]} if "itemId" in rel else {})}
+    ref = rel.get("orderItem") if isinstance(rel.get("orderItem"), dict) else {}
+    out["orderItem"] = {**({"itemId": rel["itemId"]} if "itemId" in rel else {}), **ref}
     return out
 
 
 def _tmf_item(tk: TmfKind, item: Any) -> Any:
     if not isinstance(item, dict):
         return item
-    out = {k: v for k, v in item.items() if k not in ("entity", "relationships")}
+    out = {k: v for k, v in item.items() if k not in ("entity", "relationships", "items")}
     if "entity" in item:
         out[tk.entity_key] = _tmf_entity(tk, item["entity"])
     rels = item.get("relationships")
-    if isinstance(rels, list):
-        out[tk.item_relationship_key] = [
-            {"relationshipType": r.get("type"), "orderItem": {"itemId": r.get("itemId")}}
-            if tk.item_ref_nested
-            else {"relationshipType": r.get("type"), "id": r.get("itemId")}
-            for r in rels
-        ]
+    if rels is not None:
+        out[tk.item_relationship_key] = (
+            [_tmf_item_relationship(tk, r) for r in rels] if isinstance(rels, list) else rels
+        )
+    if "items" in item:
+        out[tk.item_key] = _tmf_items(tk, item["items"])
     return out
+
+
+def _tmf_items(tk: TmfKind, items: Any) -> Any:
+    return [_tmf_item(tk, i) for i in items] if isinstance(items, list) else items
+
+
+def _tmf_order_relationship(rel: Any) -> Any:
+    if not isinstance(rel, dict):
+        return rel
+    names = {"orderId": "id", "type": "relationshipType"}
+    return {names.get(k, k): v for k, v in rel.items()}
+
+
+def _tmf_notes(tk: TmfKind, notes: Any) -> Any:
+    """TMF697 has one note object, not a list: a single note goes as that object."""
+    return notes[0] if tk.single_note and isinstance(notes, list) and len(notes) == 1 else notes
+
+
+_ORDER_NAMES = {"notes": "note", "relatedParties": "relatedParty", "orderType": "@type"}
 
 
 def tmf_body(tk: TmfKind, value: Any) -> Any:
     if not isinstance(value, dict):
         return value
-    renamed = {"notes": "note", "relatedParties": "relatedParty", "orderType": "@type"}
+    renamed = {**_ORDER_NAMES, "workOrderVersion": "version"}
     out: dict[str, Any] = {}
     for key, v in value.items():
         if key == "items":
-            out[tk.item_key] = [_tmf_item(tk, i) for i in v] if isinstance(v, list) else v
+            out[tk.item_key] = _tmf_items(tk, v)
         elif key == "priority":
             out["priority"] = _tmf_priority(tk, v)
         elif key == "relationships" and isinstance(v, list):
-            out[tk.order_relationship_key] = [
-                {"id": r.get("orderId"), "relationshipType": r.get("type")} for r in v
-            ]
+            out[tk.order_relationship_key] = [_tmf_order_relationship(r) for r in v]
+        elif key == "notes":
+            out["note"] = _tmf_notes(tk, v)
         else:
             out[renamed.get(key, key)] = v
     return out
 
 
+def _tmf_path(tk: TmfKind, path: str) -> str:
+    return "orderType" if path == "orderType" and tk.integer_priority else dotted_tmf(tk, path.split("."))
+
+
 def tmf_filters(tk: TmfKind, args: Args) -> list[tuple[str, str]]:
-    to_tmf = {c: t for t, c in attribute_paths(tk).items() if t != "orderType"}
     params = []
     for path, op, values in args.get("criteria", []):
-        name = to_tmf.get(path, path)
+        name = _tmf_path(tk, path)
         if path == "priority":
             values = [_tmf_priority(tk, v) for v in values]
         params.append((name if op == "eq" else f"{name}.{op}", ",".join(str(v) for v in values)))
@@ -86,8 +115,7 @@ def tmf_filters(tk: TmfKind, args: Args) -> list[tuple[str, str]]:
             (
                 "sort",
                 ",".join(
-                    ("-" if k.startswith("-") else "") + to_tmf.get(k.lstrip("-"), k.lstrip("-"))
-                    for k in args["sort"]
+                    ("-" if k.startswith("-") else "") + _tmf_path(tk, k.lstrip("-")) for k in args["sort"]
                 ),
             )
         )
@@ -100,8 +128,7 @@ def tmf_filters(tk: TmfKind, args: Args) -> list[tuple[str, str]]:
 
 
 def tmf_fields(tk: TmfKind, attributes: list[str]) -> str:
-    to_tmf = {c: t for t, c in top_level_fields(tk).items() if c is not None and t != "orderType"}
-    return ",".join(to_tmf.get(a, a) for a in attributes)
+    return ",".join(_tmf_path(tk, a) for a in attributes)
 
 
 # ---------------------------------------------------------------- TMF -> canonical
