@@ -2,53 +2,31 @@
 
 Issue 6's mixed-profile scenario: alice creates an order over SOAP, changes it
 over REST, cancels it over AMQP and removes it over SOAP; after each step the
-order is read back over another profile.  One gateway serves REST and SOAP on
-loopback HTTP and the AMQP profile on a throw-away vhost, with one credentials
-file naming each actor's API key and broker user.  Every event must arrive
-exactly once at a REST hub listener and exactly once on a queue of our own
-bound to ``ordergate.events``, with the same event id and the same content
-once both forms are read into one canonical form.
+order is read back over another profile.  One gateway serves every profile
+(``all_profiles``).  Every event must arrive exactly once at a REST hub
+listener and exactly once on a queue of our own bound to ``ordergate.events``,
+with the same event id and the same content once both forms are read into one
+canonical form.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 
-from adapters.identity import hash_key
 from adapters.rest.filters import top_level_fields
 from adapters.rest.vocabulary import KINDS
 from core.domain.model import Kind
 from core.domain.states import State
-from ordergate.bootstrap import build_app, build_gateway
-from ordergate.settings import GatewaySettings
-from tests.amqp_broker import EventWatcher, Received, broker_url, text
-from tests.amqp_gateway import (
-    ROLES,
-    RunningGateway,
-    broker_users,
-    served_schema,
-    throwaway_vhost,
-    user_of,
-    wait_ready,
-)
+from tests.amqp_broker import Received, text
+from tests.amqp_gateway import ROLES, broker_users, throwaway_vhost
+from tests.conformance.all_profiles import Profiles, one_gateway
 from tests.conformance.driver import Reply
-from tests.conformance.drivers.amqp import AmqpDriver
-from tests.conformance.drivers.rest import RestDriver
-from tests.conformance.drivers.soap import SoapDriver
-from tests.integration.rest.gateway import FAST_HUB, EventListener, RestGateway, free_socket
-from tests.soap_gateway import CollectingPublisher, SoapGateway, key_of
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -60,17 +38,6 @@ VALUE = {
 EVENT_WAIT = 10.0  # seconds a step's events may take to arrive on a channel
 QUIET = 1.0  # seconds to wait after the last event for stragglers and duplicates
 _NS = {"om": "urn:ordergate:xml:om:v1"}
-
-
-@dataclass
-class Profiles:
-    """The three drivers on the one gateway, and the two event channels."""
-
-    rest: RestDriver
-    soap: SoapDriver
-    amqp: AmqpDriver
-    hub: EventListener
-    topic: EventWatcher
 
 
 # ------------------------------------------------------------------ fixtures
@@ -94,73 +61,6 @@ def actor_urls(vhost: str) -> Iterator[dict[str, str]]:
 def database_url(request: pytest.FixtureRequest) -> str:
     # client ids are unique per gateway, so the shared PostgreSQL database needs no emptying
     return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
-
-
-def write_credentials(path: Path, actor_urls: dict[str, str]) -> dict[str, str]:
-    """One file for every profile: each actor's API key (REST, SOAP) and broker user (AMQP)."""
-    suffix = uuid.uuid4().hex[:8]
-    ids = {actor: f"{actor}-{suffix}" for actor in ROLES}
-    clients = [
-        {
-            "clientId": ids[actor],
-            "roles": roles,
-            "keySha256": hash_key(key_of(actor)),
-            "amqpUser": user_of(actor_urls[actor]),
-        }
-        for actor, roles in ROLES.items()
-    ]
-    path.write_text(json.dumps({"clients": clients}))
-    return ids
-
-
-@asynccontextmanager
-async def one_gateway(
-    database_url: str, vhost: str, actor_urls: dict[str, str], workdir: Path
-) -> AsyncIterator[Profiles]:
-    """``build_app`` once, on a free loopback port and the vhost; every driver built around it."""
-    credentials = workdir / "credentials.json"
-    client_ids = write_credentials(credentials, actor_urls)
-    sock = free_socket()
-    port = sock.getsockname()[1]
-    settings = GatewaySettings(
-        database_url=database_url,
-        port=port,
-        credentials_path=str(credentials),
-        amqp_url=broker_url("guest", "guest", vhost),
-        extra=dict(FAST_HUB),
-    )
-    gateway = build_gateway(settings)
-    published = CollectingPublisher()  # the SOAP gateway object wants one; its events are not used
-    gateway.publishers.append(published)
-    app = build_app(settings, gateway)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        await web.SockSite(runner, sock).start()
-        http_url = f"http://127.0.0.1:{port}"
-        await wait_ready(http_url)
-        schema = await served_schema(http_url)
-        running = RunningGateway(http_url, settings.amqp_url or "", schema, gateway)
-        keys = {actor: key_of(actor) for actor in ROLES}
-        async with aiohttp.ClientSession() as session:
-            hub = await EventListener().start()
-            rest = RestDriver(RestGateway(http_url, keys, client_ids, session, app), hub)
-            soap = SoapDriver(SoapGateway(f"{http_url}/soap/OrderManagement", gateway, published))
-            amqp = await AmqpDriver(running, actor_urls).open()
-            topic = await EventWatcher(running.amqp_url, schema).open()
-            try:
-                await rest.subscribe()
-                yield Profiles(rest, soap, amqp, hub, topic)
-            finally:
-                await rest.unsubscribe()
-                await topic.close()
-                await amqp.close()
-                await hub.stop()
-            assert not amqp.invalid, amqp.invalid
-            assert not topic.invalid, topic.invalid
-    finally:
-        await runner.cleanup()
-        sock.close()
 
 
 @pytest.fixture
