@@ -191,8 +191,8 @@ class XmlValues:
         return placed
 
     def _write(self, parent: etree._Element, e: Component, value: Any, where: str) -> None:
-        if value is None:
-            return  # XML has no null for a typed element: it is left out
+        if value is None and not _holds_json(e.type):
+            return  # XML has no null for a typed element: it is left out (a JSON value is fn:null)
         wrapped = _wrapped(e.type)
         if _repeated(e) or wrapped is not None:
             if not isinstance(value, list):

@@ -95,13 +95,14 @@ def _repeated(element: Any) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """A zeep leaf as JSON: a date-time as ISO 8601 (UTC with ``Z``), a whole double as an integer."""
+    """A zeep leaf as JSON: a date-time as ISO 8601 (UTC with ``Z``), a whole double as an integer
+    (JSON does not tell them apart; below 2**53, where a double holds every integer exactly)."""
     if isinstance(value, datetime):
         utc = value.astimezone(UTC) if value.tzinfo else value
         return utc.isoformat().replace("+00:00", "Z")
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
 
@@ -153,8 +154,8 @@ class ZeepValues:
         return out
 
     def _element(self, element: Any, value: Any, where: str) -> Any:
-        if value is None:
-            return None  # XML has no null for a typed element: it is left out
+        if value is None and not _holds_json(element.type):
+            return None  # XML has no null for a typed element: it is left out (a JSON value is fn:null)
         wrapped = _wrapped(element.type)
         if wrapped is not None or _repeated(element):
             if not isinstance(value, list):
@@ -278,12 +279,15 @@ def _json_name(value: Any, where: str) -> str:
 
 
 def _json_of(holder: Any) -> Any:
-    """The JSON value of a zeep JSON-as-XML holder: its one chosen member."""
+    """The JSON value of a zeep JSON-as-XML holder: its one chosen member.
+
+    zeep reads a holder whose chosen element is empty (``fn:null``, an empty ``fn:map`` or
+    ``fn:array``) as no choice at all, so those three come back alike: as null here."""
     for name in ("map", "array", "string", "number", "boolean", "null"):
-        member = holder[name]
+        member = dict(holder.__values__).get(name)
         if member is not None:
             return _json_member_of(name, member)
-    return ""  # plain text (a string), which zeep does not keep
+    return None
 
 
 def _json_member_of(name: str, member: Any) -> Any:
