@@ -11,18 +11,21 @@ rule yet, the test says so (``xfail``, strict: it turns red once fixed).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import pytest_asyncio
 
 from adapters.rest.vocabulary import KINDS
+from adapters.sql import migrate
 from core.domain.model import Kind
 from tests.conformance.driver import Reply
 from tests.conformance.drivers.soap import SoapDriver
 from tests.soap_gateway import SoapGateway, key_of, running_gateway
 
+# one gateway for the module: each test creates orders of its own and reads only those
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 SERVICE, WORK = KINDS[Kind.SERVICE], KINDS[Kind.WORK]
 
 
@@ -43,9 +46,12 @@ class Profiles:
         return await self.soap.call("alice", operation, args)
 
 
-@pytest.fixture
-async def profiles(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Profiles]:
-    async with running_gateway(sqlite_url, tmp_path) as gateway, aiohttp.ClientSession() as http:
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def profiles(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Profiles]:
+    workdir = tmp_path_factory.mktemp("carry")
+    url = f"sqlite+aiosqlite:///{workdir / 'ordergate.db'}"
+    migrate(url)
+    async with running_gateway(url, workdir) as gateway, aiohttp.ClientSession() as http:
         yield Profiles(gateway, http)
 
 

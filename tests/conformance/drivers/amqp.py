@@ -20,21 +20,23 @@ from lxml import etree
 from tests.amqp_broker import EVENTS, Received, Requester, received
 from tests.amqp_gateway import RunningGateway, user_of
 from tests.conformance.driver import Reply
-from tests.conformance.drivers.amqp_values import (
+from tests.conformance.drivers.amqp_replies import (
     NSMAP,
-    Unrepresentable,
-    XmlValues,
     event,
     event_type,
     exception_kind,
     history,
+    report,
+    text,
+)
+from tests.conformance.drivers.amqp_values import (
+    Unrepresentable,
+    XmlValues,
     key,
     names,
     ossj_state,
-    report,
     request,
     sub,
-    text,
 )
 
 Args = dict[str, Any]

@@ -33,6 +33,7 @@ from lxml import etree
 
 from core.domain.model import Priority
 from core.domain.states import State
+from tests.conformance.drivers.amqp_replies import NS, NSMAP, canonical_state, exception_kind, text
 from tests.conformance.drivers.json_as_xml import (
     FN,
     NotJson,
@@ -42,8 +43,6 @@ from tests.conformance.drivers.json_as_xml import (
     number_value,
 )
 
-NS = "urn:ordergate:xml:om:v1"
-NSMAP = {"om": NS}
 # a canonical list -> the vocabulary's repeated element, named in the singular
 _SINGULAR = {"characteristics": "characteristic", "relationships": "relationship"}
 _PLURAL = {v: k for k, v in _SINGULAR.items()}
@@ -325,76 +324,3 @@ def _typed(raw: str, t: Component) -> Any:
     if primitive == "boolean":
         return raw.strip() in ("true", "1")
     return raw
-
-
-# ------------------------------------------------------------------ replies back to canonical
-
-
-def text(element: etree._Element | None, path: str) -> str | None:
-    return None if element is None else element.findtext(path, namespaces=NSMAP)
-
-
-def canonical_state(ossj: str | None) -> str | None:
-    return None if ossj is None else State.from_ossj(ossj).value
-
-
-def exception_kind(detail_holder: etree._Element) -> str:
-    """The error kind in an ``<op>Exception`` (or a result's ``exception``): its code, else its element."""
-    detail = detail_holder[0]
-    code = text(detail, "om:code")
-    return code or etree.QName(detail).localname.removesuffix("Exception")
-
-
-def report(element: etree._Element | None) -> dict[str, Any]:
-    def reasons(e: etree._Element) -> list[str]:
-        return [r.text or "" for r in e.findall("om:reason", NSMAP)]
-
-    assert element is not None
-    return {
-        "feasible": text(element, "om:feasible") == "true",
-        "reasons": reasons(element),
-        "items": [
-            {
-                "itemId": text(i, "om:itemId"),
-                "feasible": text(i, "om:feasible") == "true",
-                "reasons": reasons(i),
-            }
-            for i in element.findall("om:item", NSMAP)
-        ],
-    }
-
-
-def history(response: etree._Element) -> list[dict[str, Any]]:
-    return [
-        {
-            "fromState": canonical_state(text(e, "om:fromState")),
-            "toState": canonical_state(text(e, "om:toState")),
-            "itemId": text(e, "om:itemId"),
-            "actor": text(e, "om:actor"),
-            "reason": text(e, "om:reason"),
-        }
-        for e in response.findall("om:entry", NSMAP)
-    ]
-
-
-def event_type(element_name: str) -> str:
-    """orderStateChangeEvent -> OrderStateChange: the canonical name of an event element."""
-    name = element_name.removesuffix("Event")
-    return name[:1].upper() + name[1:]
-
-
-def event(root: etree._Element) -> dict[str, Any]:
-    return {
-        "eventId": text(root, "om:eventId"),
-        "type": event_type(etree.QName(root).localname),
-        "state": canonical_state(text(root, "om:state")),
-        "previousState": canonical_state(text(root, "om:previousState")),
-        "itemChanges": [
-            {
-                "itemId": text(c, "om:itemId"),
-                "previousState": canonical_state(text(c, "om:previousState")),
-                "state": canonical_state(text(c, "om:state")),
-            }
-            for c in root.findall("om:itemStateChange", NSMAP)
-        ],
-    }

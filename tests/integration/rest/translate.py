@@ -1,7 +1,12 @@
 """Canonical order documents <-> TMF JSON, on the client side of the REST profile (for tests).
 
-Inputs are translated tolerantly: malformed canonical input must reach the
-gateway malformed, to be refused there.
+Only the typed attributes change names on the way out (items, in items too;
+entity, specification, characteristics; item relationships, whose item is
+named under ``orderItem`` in TMF641/652 beside that reference's own client
+data; order relationships; a work order's one note); client data goes as it
+is, at every level.  Inputs are translated tolerantly: malformed canonical
+input must reach the gateway malformed, to be refused there.  Replies are read
+back with the REST profile's own renaming (``adapters.rest.parsing``).
 """
 
 from __future__ import annotations
