@@ -8,6 +8,7 @@ definition's own "Skipped properties" note leaves out (TMF622 skips
 value it is (the REST profile's renaming only: nothing is checked there).
 ``TMF697-WorkOrder`` is this project's own sample, since TM Forum publishes
 none for work orders: it uses every attribute ``WorkOrder_Create`` offers.
+The cancel samples are reduced the same way (``cancel_body``).
 """
 
 from __future__ import annotations
@@ -49,9 +50,12 @@ def raw(name: str) -> dict[str, Any]:
 
 
 def skipped(tk: TmfKind) -> list[list[str]]:
-    """The attribute paths the create definition's "Skipped properties" note names."""
-    note = tk.definitions[f"{tk.type_name}_Create"].get("description", "")
-    _, _, listed = note.partition("Skipped properties:")
+    """The attribute paths the order create definition's "Skipped properties" note names."""
+    return _skipped_in(tk.definitions[f"{tk.type_name}_Create"])
+
+
+def _skipped_in(definition: dict[str, Any]) -> list[list[str]]:
+    _, _, listed = definition.get("description", "").partition("Skipped properties:")
     return [p.strip().split(".") for p in listed.split(",") if p.strip()]
 
 
@@ -86,3 +90,18 @@ def create_body(name: str) -> dict[str, Any]:
 def canonical(name: str) -> dict[str, Any]:
     """The canonical order value of the sample's create body."""
     return order_value(tmf_kind(name), create_body(name))
+
+
+CANCELS = ("TMF622-CancelProductOrder", "TMF641-CancelServiceOrder", "TMF652-CancelResourceOrder")
+
+
+def cancel_body(name: str, order: dict[str, Any]) -> dict[str, Any]:
+    """A cancel sample reduced to what its create definition allows, aimed at ``order`` (a TMF order
+    as the gateway rendered it: its id and href replace the sample's)."""
+    tk = tmf_kind(name)
+    definition = tk.definitions[f"{tk.cancel_type}_Create"]
+    body = {k: v for k, v in raw(name).items() if k in definition["properties"]}
+    for path in _skipped_in(definition):
+        _drop(body, path, tk.item_key)
+    body[tk.resource] = {**body[tk.resource], "id": order["id"], "href": order["href"]}
+    return body

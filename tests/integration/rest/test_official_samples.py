@@ -1,8 +1,8 @@
 """Every official TMF v4 order sample, posted as a client would, comes back as it was sent.
 
-The samples are TM Forum's (TMF622, TMF641, TMF652) and this project's own
-TMF697 one, each reduced to what its API's create definition allows
-(``tests.conformance.official``).  Posted over REST and read back, every
+The samples are TM Forum's (TMF622, TMF641, TMF652, and their cancel tasks)
+and this project's own TMF697 one, each reduced to what its API's create
+definition allows (``tests.conformance.official``).  Posted over REST and read back, every
 attribute the client sent is there unchanged (date-times as the same
 instant; what the server adds -- states, dates, ``href``, default ``@type``s
 -- is allowed), and the response is valid against the official definition.
@@ -18,16 +18,38 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from adapters.rest.vocabulary import TmfKind
+from adapters.sql import migrate
 from tests.amqp_gateway import ROLES, broker_users, throwaway_vhost
 from tests.conformance import official
 from tests.conformance.all_profiles import Profiles, one_gateway
 from tests.conformance.expectations import document_checks
 from tests.integration.rest import tmf
-from tests.integration.rest.gateway import RestGateway
+from tests.integration.rest.gateway import RestGateway, running_gateway
 
 PROFILES = ("rest", "amqp", "soap")
+# the REST tests share one gateway per database: each creates orders of its own and reads only those
+SHARED = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(
+    scope="module",
+    loop_scope="module",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+async def rest(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[RestGateway]:
+    workdir = tmp_path_factory.mktemp("samples")
+    if request.param == "postgres":
+        url = str(request.getfixturevalue("pg_url"))
+    else:
+        url = f"sqlite+aiosqlite:///{workdir / 'ordergate.db'}"
+        migrate(url)
+    async with running_gateway(url, workdir) as gateway:
+        yield gateway
 
 
 def _conforms(tk: TmfKind, definition: str, body: Any) -> bool:
@@ -38,6 +60,7 @@ def _conforms(tk: TmfKind, definition: str, body: Any) -> bool:
     return True
 
 
+@SHARED
 @pytest.mark.parametrize("name", official.ORDERS)
 async def test_a_posted_sample_reads_back_as_it_was_sent(rest: RestGateway, name: str):
     tk = official.tmf_kind(name)
@@ -53,6 +76,40 @@ async def test_a_posted_sample_reads_back_as_it_was_sent(rest: RestGateway, name
     # a sample that breaks its own schema (TMF641's feature) can only come back as the relaxations allow
     strict = _conforms(tk, f"{tk.type_name}_Create", body)
     tmf.conforms(tk, tk.type_name, read.body, relaxed=not strict)
+
+
+async def _cancel(rest: RestGateway, name: str) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """An order of the sample's kind, and the cancel sample aimed at it: (order, body, reply)."""
+    tk = official.tmf_kind(name)
+    order = (await rest.call("alice", "POST", tk.collection_path, json=tmf.order_body(tk))).body
+    body = official.cancel_body(name, order)
+    return order, body, await rest.call("alice", "POST", f"{tk.base_path}/{tk.cancel_resource}", json=body)
+
+
+@SHARED
+@pytest.mark.parametrize("name", official.CANCELS)
+async def test_a_cancel_sample_cancels_the_order_it_names(rest: RestGateway, name: str):
+    tk = official.tmf_kind(name)
+
+    order, body, task = await _cancel(rest, name)
+
+    assert task.status == 201, task.body
+    assert task.body["cancellationReason"] == body["cancellationReason"]
+    tmf.conforms(tk, tk.cancel_type, task.body)
+    read = await rest.call("alice", "GET", f"{tk.collection_path}/{order['id']}")
+    assert (read.body["state"], read.body["cancellationReason"]) == ("cancelled", body["cancellationReason"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the cancel task accepts requestedCancellationDate (refusing only a future one) but does not "
+    "keep it: the task given back lacks it",
+)
+@SHARED
+@pytest.mark.parametrize("name", official.CANCELS)
+async def test_a_cancel_task_reads_back_as_it_was_sent(rest: RestGateway, name: str):
+    _, body, task = await _cancel(rest, name)
+    assert document_checks(body, task.body) == []
 
 
 def test_the_samples_are_reduced_as_their_create_definitions_say():
