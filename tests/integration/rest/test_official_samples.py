@@ -7,7 +7,8 @@ attribute the client sent is there unchanged (date-times as the same
 instant; what the server adds -- states, dates, ``href``, default ``@type``s
 -- is allowed), and the response is valid against the official definition.
 The same order reads the same over AMQP and SOAP, and an order created over
-AMQP or SOAP reads the same over REST.
+AMQP or SOAP reads the same over REST; its create event carries it whole on
+the REST hub and on the AMQP topic.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tests.conformance.all_profiles import Profiles, one_gateway
 from tests.conformance.expectations import document_checks
 from tests.integration.rest import tmf
 from tests.integration.rest.gateway import RestGateway, running_gateway
+from tests.integration.rest.translate import canonical
 
 PROFILES = ("rest", "amqp", "soap")
 # the REST tests share one gateway per database: each creates orders of its own and reads only those
@@ -172,6 +174,16 @@ async def _read_everywhere(p: Profiles, kind: str, order_id: str) -> dict[str, d
     return docs
 
 
+async def _create_events(p: Profiles, tk: TmfKind, order_id: str) -> dict[str, dict[str, Any]]:
+    """The order the OrderCreate event carries, as the hub listener and the AMQP topic got it."""
+    (envelope, *_) = await p.hub.wait_for(1, order_id)
+    (message, *_) = await p.topic.wait_for(1, order_id)
+    return {
+        "hub": canonical(tk, envelope["event"][tk.resource]),
+        "topic": p.amqp.values.document(p.amqp.values.values_in(message.root)[0]),
+    }
+
+
 @pytest.mark.rabbitmq
 @pytest.mark.parametrize("name", official.ORDERS)
 async def test_a_sample_reads_the_same_in_every_profile_whichever_created_it(profiles: Profiles, name: str):
@@ -184,8 +196,11 @@ async def test_a_sample_reads_the_same_in_every_profile_whichever_created_it(pro
         assert created.error is None, (creator, created)
 
         docs = await _read_everywhere(profiles, kind, created.result["id"])
+        events = await _create_events(profiles, official.tmf_kind(name), created.result["id"])
 
         assert document_checks(value, docs[creator]) == [], creator
+        for channel, carried in events.items():
+            assert document_checks(value, carried) == [], f"created over {creator}, the {channel} event"
         for other in PROFILES:
             assert document_checks(docs[creator], docs[other]) == [], (
                 f"created over {creator}, read over {other}"
