@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from adapters.xml import error_element, exception_element
+from adapters.xml import NS, error_element, exception_element
 from core.domain.errors import OrderError
 
 CLIENT = "Client"
@@ -56,4 +56,8 @@ def operation_fault(operation: str, kind: str, message: str) -> SoapFault:
 
 
 def order_fault(operation: str, error: OrderError) -> SoapFault:
-    return SoapFault(fault_code(error.kind), error.message, error_element(operation, error))
+    """The fault of a core error; its faultstring is the detail's message (places named as element
+    paths, as the client wrote them)."""
+    detail = error_element(operation, error)
+    message = detail.findtext(f"*/{{{NS}}}message") or error.message
+    return SoapFault(fault_code(error.kind), message, detail)
