@@ -141,7 +141,7 @@ class ZeepValues:
                 out[zeep_name] = self._simple(attribute.type, doc[f"@{attribute.name}"], where)
                 placed.add(f"@{attribute.name}")
         for name, element in t.elements:
-            canonical = name if name in doc else _PLURAL.get(name)
+            canonical = name if name in doc else (_PLURAL.get(name) if _repeated(element) else None)
             if canonical in doc and canonical not in placed and name != "extension":
                 if (value := self._element(element, doc[canonical], f"{where}.{canonical}")) is not None:
                     out[name] = value
