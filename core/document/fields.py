@@ -38,12 +38,13 @@ _TEXT_ATTR = {
 ORDER_FIELDS = frozenset(
     {"id", "kind", "clientId", "orderType", "state", "version", "priority", "items", "notes"}
     | {"relatedParties", "relationships", "history", "stateBeforeCancellation"}
+    | {"parent", "milestones", "jeopardyAlerts"}
     | set(DATE_FIELDS)
     | set(_TEXT_ATTR)
 )
 ITEM_FIELDS = frozenset(
     {"id", "action", "state", "stateReason", "quantity", "entity", "relationships", "pointOfNoReturn"}
-    | {"items"}
+    | {"items", "children"}
 )
 ENTITY_FIELDS = frozenset({"id", "specification", "characteristics"})
 SPECIFICATION_FIELDS = frozenset({"id", "name"})
@@ -58,7 +59,7 @@ ITEM_RELATIONSHIP_FIELDS = frozenset({"type", "itemId"})
 # schema offers them, as the client's own account, until the lifecycle writes them.)
 SERVER_FIELDS = frozenset(
     {"kind", "clientId", "state", "stateReason", "version", "orderDate", "completionDate"}
-    | {"history", "stateBeforeCancellation"}
+    | {"history", "stateBeforeCancellation", "parent", "milestones", "jeopardyAlerts"}
 )
 LIFECYCLE_FIELDS = frozenset({"startDate", "cancellationDate", "cancellationReason"})
 

@@ -29,16 +29,20 @@ from core.document.fields import (
 from core.domain.errors import IllegalAttributeValue
 from core.domain.model import (
     Characteristic,
+    ChildRef,
     ClientData,
     EntityRef,
     HistoryEntry,
     ItemAction,
     ItemRelationship,
+    JeopardyAlert,
     Kind,
+    Milestone,
     Note,
     Order,
     OrderItem,
     OrderRelationship,
+    ParentRef,
     Priority,
     RelatedParty,
     SpecificationRef,
@@ -128,6 +132,9 @@ def parse_item(raw: Mapping[str, Any], where: str = "", depth: int = 0) -> Order
         items=[
             parse_item(inner, f"{where}items[{i}].", depth + 1) for i, inner in enumerate(raw.get("items") or ())
         ],
+        children=tuple(
+            ChildRef(c["part"], Kind(c["kind"]), c.get("orderId")) for c in raw.get("children") or ()
+        ),
         data=client_data(raw, ITEM_FIELDS),
     )
 
@@ -186,6 +193,29 @@ def _history(entries: Iterable[Mapping[str, Any]]) -> list[HistoryEntry]:
     return out
 
 
+def _parent(raw: Mapping[str, Any] | None) -> ParentRef | None:
+    return None if raw is None else ParentRef(Kind(raw["kind"]), raw["orderId"], raw["itemId"])
+
+
+def _milestones(raw: Iterable[Mapping[str, Any]]) -> list[Milestone]:
+    out = []
+    for m in raw:
+        date = parse_date(m["milestoneDate"], "milestoneDate")
+        assert date is not None
+        out.append(Milestone(m["id"], m["name"], date, m.get("status"), m.get("description"), m.get("message")))
+    return out
+
+
+def _jeopardy(raw: Iterable[Mapping[str, Any]]) -> list[JeopardyAlert]:
+    out = []
+    for j in raw:
+        date = parse_date(j["alertDate"], "alertDate")
+        assert date is not None
+        found = JeopardyAlert(j["id"], j["name"], date, j.get("jeopardyType"), j.get("exception"), j.get("message"))
+        out.append(found)
+    return out
+
+
 def order_from_dict(doc: Mapping[str, Any]) -> Order:
     """Rebuild a stored order (trusted document written by ``order_to_dict``)."""
     order = Order(
@@ -204,6 +234,9 @@ def order_from_dict(doc: Mapping[str, Any]) -> Order:
         state_before_cancellation=State(doc["stateBeforeCancellation"])
         if doc.get("stateBeforeCancellation")
         else None,
+        parent=_parent(doc.get("parent")),
+        milestones=_milestones(doc.get("milestones") or ()),
+        jeopardy_alerts=_jeopardy(doc.get("jeopardyAlerts") or ()),
         data=client_data(doc, ORDER_FIELDS),
     )
     for key, attr in _DATE_ATTR.items():

@@ -38,6 +38,10 @@ SERVER_PATHS: dict[str, Leaf] = {
     "stateBeforeCancellation": Leaf.TEXT,
     "cancellationReason": Leaf.TEXT,
     **dict.fromkeys(DATE_FIELDS, Leaf.DATE),
+    # decomposition: the order item an order realizes
+    "parent.kind": Leaf.TEXT,
+    "parent.orderId": Leaf.TEXT,
+    "parent.itemId": Leaf.TEXT,
 }
 
 
@@ -75,7 +79,7 @@ def _schema(kind: Kind) -> dict[str, Any]:
 def _walk(kind: Kind, path: str) -> tuple[Leaf, tuple[bool, ...]] | None:
     """What the path leads to, and for each of its steps whether that attribute is a list."""
     if path in SERVER_PATHS:
-        return SERVER_PATHS[path], (False,)
+        return SERVER_PATHS[path], (False,) * (path.count(".") + 1)
     schema = _schema(kind)
     definitions = schema["definitions"]
     node = _follow(schema, definitions)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.document.fields import _DATE_ATTR, _TEXT_ATTR
-from core.domain.model import EntityRef, HistoryEntry, Order, OrderItem
+from core.domain.model import ChildRef, EntityRef, HistoryEntry, JeopardyAlert, Milestone, Order, OrderItem
 
 
 def iso(value: datetime | None) -> str | None:
@@ -51,9 +51,44 @@ def item_to_dict(item: OrderItem) -> dict[str, Any]:
         doc["pointOfNoReturn"] = True
     if item.items:
         doc["items"] = [item_to_dict(inner) for inner in item.items]
+    if item.children:
+        doc["children"] = [_child(c) for c in item.children]
     if item.data:
         doc.update(item.data)
     return doc
+
+
+def _child(c: ChildRef) -> dict[str, Any]:
+    out = {"part": c.part, "kind": c.kind.value}
+    if c.order_id is not None:
+        out["orderId"] = c.order_id
+    return out
+
+
+def _present(**entries: Any) -> dict[str, Any]:
+    return {k: v for k, v in entries.items() if v is not None}
+
+
+def milestone_to_dict(m: Milestone) -> dict[str, Any]:
+    return _present(
+        id=m.id,
+        name=m.name,
+        milestoneDate=iso(m.milestone_date),
+        status=m.status,
+        description=m.description,
+        message=m.message,
+    )
+
+
+def jeopardy_to_dict(j: JeopardyAlert) -> dict[str, Any]:
+    return _present(
+        id=j.id,
+        name=j.name,
+        alertDate=iso(j.alert_date),
+        jeopardyType=j.jeopardy_type,
+        exception=j.exception,
+        message=j.message,
+    )
 
 
 def history_to_dict(h: HistoryEntry) -> dict[str, Any]:
@@ -92,6 +127,12 @@ def order_to_dict(order: Order, *, with_history: bool = True) -> dict[str, Any]:
         doc["relationships"] = [{"type": r.type, "orderId": r.order_id, **r.data} for r in order.relationships]
     if order.state_before_cancellation:
         doc["stateBeforeCancellation"] = order.state_before_cancellation.value
+    if (parent := order.parent) is not None:
+        doc["parent"] = {"kind": parent.kind.value, "orderId": parent.order_id, "itemId": parent.item_id}
+    if order.milestones:
+        doc["milestones"] = [milestone_to_dict(m) for m in order.milestones]
+    if order.jeopardy_alerts:
+        doc["jeopardyAlerts"] = [jeopardy_to_dict(j) for j in order.jeopardy_alerts]
     for key, attr in _DATE_ATTR.items():
         if (date := getattr(order, attr)) is not None:
             doc[key] = iso(date)

@@ -121,7 +121,7 @@ def _merge_items(order: Order, candidate: Order, caller: Caller) -> bool:
         if ponr_moved and Role.FULFILLER not in caller.roles and not caller.is_admin:
             raise PermissionDenied("pointOfNoReturn is set by the fulfiller")
         only_ponr = only_ponr and _content(item) == _content(before)
-        item.state, item.state_reason = before.state, before.state_reason
+        item.state, item.state_reason, item.children = before.state, before.state_reason, before.children
     return only_ponr
 
 

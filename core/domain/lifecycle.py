@@ -10,6 +10,7 @@ Nothing here does I/O.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from core.domain.events import EventType, ItemStateChange, OrderEvent
 from core.domain.model import Caller, HistoryEntry, Order, OrderItem, Role
 from core.domain.states import (
     ITEM_FOLLOWS,
+    ITEM_ROLL_UP,
     ITEM_TRANSITIONS,
     ITEM_WORK_ALLOWED,
     ORDER_TRANSITIONS,
@@ -316,3 +318,30 @@ def change_item_state(
         f"item {item_id!r} cannot go from {item.state.value} to {target.value}"
         f" while the order is {order.state.value}"
     )
+
+
+ORCHESTRATOR = Caller("ordergate", frozenset({Role.ADMIN}))  # the gateway acting on orders it relates
+
+
+def roll_up(order: Order, moves: Sequence[tuple[str, State, str | None]], now: datetime) -> bool:
+    """Items moved as the orders realizing them say (decomposition); False: nothing moved.
+
+    One call is one operation: one version, one state-change event for all the moves."""
+    if order.state not in ITEM_WORK_ALLOWED:
+        return False
+    step = _Step(order.state)
+    reason = None
+    for item_id, target, why in moves:
+        item = order.item(item_id)
+        t = next((t for t in ITEM_ROLL_UP if t.source is item.state and t.target is target), None)
+        if t is None or (order.state is State.PENDING_CANCELLATION) != (t.operation == "rolledBack"):
+            continue
+        _move_item(order, item, target, step, ORCHESTRATOR.client_id, now, why, t.operation)
+        reason = why
+    if not step.items:
+        return False
+    order.version += 1
+    _derive_and_emit(order, step, ORCHESTRATOR.client_id, now, reason)
+    if any(c.state == State.PENDING.value for c in step.items):
+        record_event(order, EventType.INFORMATION_REQUIRED, now, ORCHESTRATOR.client_id, reason=reason)
+    return True

@@ -172,6 +172,49 @@ class Note:
     data: ClientData = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ParentRef:
+    """The order item an order was created to realize (decomposition)."""
+
+    kind: Kind
+    order_id: str
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildRef:
+    """A part realizing an item: the order created for it, or None while it waits for the parts
+    it depends on."""
+
+    part: str
+    kind: Kind
+    order_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """A step of the work reported by the fulfiller (TMF641 v4.1 ``milestone``)."""
+
+    id: str
+    name: str
+    milestone_date: datetime
+    status: str | None = None
+    description: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JeopardyAlert:
+    """The order is late (TMF641 v4.1 ``jeopardyAlert``): raised once, by the gateway."""
+
+    id: str
+    name: str
+    alert_date: datetime
+    jeopardy_type: str | None = None
+    exception: str | None = None
+    message: str | None = None
+
+
 @dataclass(slots=True)
 class OrderItem:
     id: str
@@ -183,6 +226,7 @@ class OrderItem:
     relationships: tuple[ItemRelationship, ...] = ()
     point_of_no_return: bool = False
     items: list[OrderItem] = field(default_factory=list)  # items inside this one (TMF nested items)
+    children: tuple[ChildRef, ...] = ()  # the parts realizing it (decomposition)
     data: ClientData = field(default_factory=dict)
 
     def walk(self) -> Iterator[OrderItem]:
@@ -233,6 +277,9 @@ class Order:
     cancellation_reason: str | None = None
     state_before_cancellation: State | None = None
     history: list[HistoryEntry] = field(default_factory=list)
+    parent: ParentRef | None = None
+    milestones: list[Milestone] = field(default_factory=list)
+    jeopardy_alerts: list[JeopardyAlert] = field(default_factory=list)
     data: ClientData = field(default_factory=dict)
     pending_events: list[OrderEvent] = field(default_factory=list, compare=False, repr=False)
 

@@ -147,6 +147,19 @@ ITEM_TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.PENDING_CANCELLATION, S.CANCELLED, "rolledBack", F),
 )
 
+# Item moves the gateway makes from the orders that realize the item (decomposition: an item's
+# parts are orders of the layer below; their states roll up to it).
+ITEM_ROLL_UP: tuple[Transition, ...] = (
+    Transition(S.IN_PROGRESS, S.COMPLETED, "partsCompleted", D),
+    Transition(S.IN_PROGRESS, S.FAILED, "partFailed", D),
+    Transition(S.PENDING, S.FAILED, "partFailed", D),
+    Transition(S.IN_PROGRESS, S.PENDING, "partPending", D),
+    Transition(S.PENDING, S.IN_PROGRESS, "partResumed", D),
+    Transition(S.IN_PROGRESS, S.CANCELLED, "partsCancelled", D),
+    Transition(S.PENDING, S.CANCELLED, "partsCancelled", D),
+    Transition(S.PENDING_CANCELLATION, S.CANCELLED, "rolledBack", D),
+)
+
 # The order states in which a fulfiller may move items at all.
 ITEM_WORK_ALLOWED: frozenset[State] = frozenset({S.IN_PROGRESS, S.PENDING_CANCELLATION})
 

@@ -18,6 +18,7 @@ from core.document.parse import order_from_dict
 from core.document.render import order_to_dict
 from core.document.text import check_text
 from core.domain import changes, feasibility, lifecycle
+from core.domain.catalog import Catalog
 from core.domain.errors import (
     DuplicateKey,
     IllegalArgument,
@@ -32,6 +33,7 @@ from core.domain.model import Caller, HistoryEntry, Kind, Order, Role
 from core.domain.query import OrderQuery, check_attributes
 from core.domain.states import State
 from core.ports import AlreadyRecorded, QueryPage, UnitOfWork, UnitOfWorkFactory
+from core.usecases.fulfilment import Fulfilment
 from core.usecases.idempotency import REQUEST_HASH, REQUEST_KEY, checked, element_hash, stamped
 
 T = TypeVar("T")
@@ -93,6 +95,8 @@ class Settings:
     retries_on_conflict: int = 5
     # optional operations switched off, with the kinds they are off for (see parse_switched_off)
     switched_off: Mapping[str, frozenset[Kind]] = field(default_factory=dict)
+    # what realizes what (docs/fulfilment.md); empty: each order stands alone
+    catalog: Catalog = field(default_factory=Catalog)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +134,10 @@ async def _remember(uow: UnitOfWork, result: Callable[[], dict[str, Any]]) -> No
         await uow.requests.remember(key, stamped(result()))
 
 
+class _Stale(ResyncRequired):
+    """The caller's version is not the order's: its read is stale (never retried)."""
+
+
 def _order_result(order: Order) -> dict[str, Any]:
     return {"order": order_to_dict(order)}
 
@@ -146,6 +154,12 @@ class OrderManagement:
         self.settings = settings or Settings()
         self._now = clock
         self._new_id = new_id
+        self.fulfilment = Fulfilment(
+            self.settings.catalog,
+            new_id,
+            self.settings.order_types,
+            lambda operation, kind: kind not in self.settings.switched_off.get(operation, frozenset()),
+        )
 
     # ------------------------------------------------------------ metadata
 
@@ -193,6 +207,7 @@ class OrderManagement:
         changes.admit(order, feasibility.check(order, self.settings.order_types), now)
         if self.settings.auto_start and order.state is State.ACKNOWLEDGED:
             lifecycle.run_order_operation(order, "start", caller, now)
+            await self.fulfilment.after(uow, order, State.ACKNOWLEDGED, now)
         await uow.orders.add(order)
         await uow.outbox.append(order.take_events())
         return order
@@ -307,29 +322,44 @@ class OrderManagement:
         version: int | None,
         mutate: Callable[[Order], object],
     ) -> Order:
-        """Load, check the caller's version, mutate, save with its events; retry lost races
-        only when the caller gave no version (then nobody's read is being overridden)."""
-        attempts = 1 if version is not None else self.settings.retries_on_conflict
+        """Load, check the caller's version, mutate, save with its events and with what the change
+        causes on related orders (fulfilment).  A race lost to another writer is retried with a
+        fresh read: a caller that gave a version then learns whether its read is still current
+        (its order changed: resyncRequired) or whether only a related order moved meanwhile."""
+        attempts = self.settings.retries_on_conflict
         for attempt in range(attempts):
             try:
-                async with self._uow() as uow:
-                    if (prior := await _recall(uow)) is not None:
-                        return order_from_dict(prior["order"])
-                    order = await self._load(uow, caller, kind, order_id)
-                    read = order.version
-                    if version is not None and version != read:
-                        raise ResyncRequired(f"order {order_id!r} is at version {read}, not {version}")
-                    mutate(order)
-                    if order.version != read:
-                        await uow.orders.save(order, read)
-                        await uow.outbox.append(order.take_events())
-                        await _remember(uow, partial(_order_result, order))
-                        await uow.commit()
-                    return order
+                return await self._change_once(caller, kind, order_id, version, mutate)
+            except _Stale as stale:
+                raise ResyncRequired(stale.message) from None
             except ResyncRequired:
                 if attempt + 1 >= attempts:
                     raise
         raise AssertionError("unreachable")
+
+    async def _change_once(
+        self,
+        caller: Caller,
+        kind: Kind | None,
+        order_id: str,
+        version: int | None,
+        mutate: Callable[[Order], object],
+    ) -> Order:
+        async with self._uow() as uow:
+            if (prior := await _recall(uow)) is not None:
+                return order_from_dict(prior["order"])
+            order = await self._load(uow, caller, kind, order_id)
+            read, before = order.version, order.state
+            if version is not None and version != read:
+                raise _Stale(f"order {order_id!r} is at version {read}, not {version}")
+            mutate(order)
+            if order.version != read:
+                await self.fulfilment.after(uow, order, before, self._now())
+                await uow.orders.save(order, read)
+                await uow.outbox.append(order.take_events())
+                await _remember(uow, partial(_order_result, order))
+                await uow.commit()
+            return order
 
     async def set_order(
         self,
