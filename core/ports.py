@@ -6,11 +6,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, runtime_checkable
 
 from core.domain.events import OrderEvent
 from core.domain.model import Kind, Order
 from core.domain.query import OrderQuery
+from core.domain.report import ReportRow, ReportScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,3 +225,12 @@ class RetentionStore(Lease, Protocol):
     async def prune_hub_events(self, before: datetime, limit: int) -> int:
         """Event payloads held for the hub, last needed before ``before``, that no pending
         delivery refers to."""
+
+
+@runtime_checkable
+class ProvisioningReportSource(Protocol):
+    """The provisioning report's figures, computed where the orders are (no order is loaded)."""
+
+    async def provisioning_figures(self, scope: ReportScope) -> list[ReportRow]:
+        """The rows of ``core.domain.report.report_rows`` for the orders in scope: one per kind,
+        specification and (resource orders) specification and action that has orders."""

@@ -8,7 +8,10 @@ Besides the profiles it wires what makes failures plain: the schema check
 on start (``ordergate.startup.ensure_schema``), ``/readyz`` (database
 reachable, schema at the code's head, broker connected), the watch that
 logs each outage once (``ordergate.outage``), the predicate by which the
-HTTP profiles recognise an infrastructure failure, and ``X-Request-ID``.
+HTTP profiles recognise an infrastructure failure, and ``X-Request-ID``;
+and the operations adapter: ``GET /metrics``, its request middleware, and
+the observers the profiles, the relay and the hub report to
+(``ordergate.observers``).
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from adapters.identity import Credentials, OAuthSettings, OAuthVerifier
+from adapters.operations import GatewayMetrics, Operations, RequestMetrics, setup_operations
 from adapters.rest.requestid import RequestsInFlight
 from adapters.sql import SqlaOrderStore
 from adapters.sql.migrate import schema_state
@@ -31,6 +36,7 @@ from core.usecases import OrderManagement, Settings
 from core.usecases.management import parse_switched_off
 from core.usecases.relay import OutboxRelay, stop_worker
 from core.usecases.retention import RetentionPruner, RetentionSettings
+from ordergate import observers
 from ordergate.outage import Outages, dependency_of, short
 from ordergate.settings import GatewaySettings
 from ordergate.startup import StartupError, ensure_schema
@@ -53,6 +59,8 @@ class Gateway:
     outages: Outages = field(default_factory=Outages)
     http: RequestsInFlight = field(default_factory=RequestsInFlight)
     amqp: AmqpProfile | None = None  # the AMQP profile, when there is one
+    metrics: GatewayMetrics | None = None  # built with the application
+    operations: Operations | None = None
 
 
 def load_credentials(path: str | None, oauth: OAuthVerifier | None = None) -> Credentials | None:
@@ -94,6 +102,12 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
 
 
 GATEWAY = web.AppKey("gateway", Gateway)
+
+
+def _metrics(gw: Gateway) -> GatewayMetrics:
+    """The gateway's instruments (``build_app`` makes them before wiring anything)."""
+    assert gw.metrics is not None
+    return gw.metrics
 
 
 async def _health(_request: web.Request) -> web.Response:
@@ -170,7 +184,7 @@ async def _watch_outages(app: web.Application) -> AsyncIterator[None]:
 
 async def _run_relay(app: web.Application) -> AsyncIterator[None]:
     gw = app[GATEWAY]
-    gw.relay = OutboxRelay(gw.store, gw.publishers)
+    gw.relay = OutboxRelay(gw.store, gw.publishers, observe=observers.relay_observer(_metrics(gw)))
     task = asyncio.create_task(gw.relay.run_forever(), name="outbox-relay")
     yield
     await stop_worker(task, gw.relay.stop)
@@ -220,17 +234,19 @@ def _wire_rest(app: web.Application, gw: Gateway) -> None:
         app, gw.orders, gw.store, gw.credentials, settings, f"http://{host}:{gw.settings.port}"
     )
     gw.publishers.append(profile.publisher)
+    profile.dispatcher.observe = observers.hub_observer(_metrics(gw))
     app.cleanup_ctx.append(profile.run_dispatcher)
 
 
 def _wire_soap(app: web.Application, gw: Gateway) -> None:
     """SOAP profile: /soap/OrderManagement (POST envelopes, GET ?wsdl)."""
+    from adapters.operations import note
     from adapters.soap import setup_soap
 
     # optional tuning, e.g. for benchmarks: settings.extra["soap_offload_bytes"] = "1048576"
     extra = gw.settings.extra
     tuning = {k: int(extra[f"soap_{k}"]) for k in ("max_in_flight", "offload_bytes") if f"soap_{k}" in extra}
-    setup_soap(app, gw.orders, gw.credentials, gw.settings.max_body_bytes, **tuning)
+    setup_soap(app, gw.orders, gw.credentials, gw.settings.max_body_bytes, note, **tuning)
 
 
 def _wire_xml(app: web.Application, gw: Gateway) -> None:
@@ -266,11 +282,24 @@ def _wire_amqp(app: web.Application, gw: Gateway) -> None:
         ),
         gw.orders,
         gw.credentials,
+        observers.amqp_observer(_metrics(gw)),
     )
     app.cleanup_ctx.append(profile.serve)
     gw.publishers.append(profile.publisher)
     gw.broker_ready.append(profile.ready)
     gw.amqp = profile
+
+
+def _wire_operations(app: web.Application, gw: Gateway) -> None:
+    """GET /metrics, and the sampling of this process's pools and AMQP requests in flight."""
+    amqp = gw.amqp
+    gw.operations = setup_operations(
+        app,
+        _metrics(gw),
+        gw.store.engine,
+        observers.store_pools(gw.store),
+        (lambda: amqp.in_flight) if amqp is not None else None,
+    )
 
 
 def _infrastructure(outages: Outages) -> Callable[[BaseException], bool]:
@@ -289,9 +318,12 @@ def _infrastructure(outages: Outages) -> Callable[[BaseException], bool]:
 def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.Application:
     from adapters.rest.errors import INFRASTRUCTURE as REST_INFRASTRUCTURE
     from adapters.soap.endpoint import INFRASTRUCTURE as SOAP_INFRASTRUCTURE
+    from adapters.xml import XmlOrderOperations
 
     gw = gateway or build_gateway(settings)
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[gw.http])
+    gw.metrics = gw.metrics or GatewayMetrics(XmlOrderOperations.operation_names())
+    middlewares: list[Middleware] = [gw.http, RequestMetrics(gw.metrics)]
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[GATEWAY] = gw
     app[REST_INFRASTRUCTURE] = app[SOAP_INFRASTRUCTURE] = _infrastructure(gw.outages)
     app.router.add_get("/healthz", _health)
@@ -302,6 +334,7 @@ def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.
     _wire_soap(app, gw)
     _wire_xml(app, gw)
     _wire_amqp(app, gw)
+    _wire_operations(app, gw)
     app.cleanup_ctx.append(_run_relay)
     app.cleanup_ctx.append(_run_retention)
     return app

@@ -28,6 +28,7 @@ from ordergate.bootstrap import Gateway, build_app, build_gateway
 from ordergate.logs import OutageFold
 from ordergate.settings import GatewaySettings
 from ordergate.startup import listening_socket, prepare
+from ordergate.workers import WORKER_ENV
 
 log = logging.getLogger("ordergate")
 
@@ -85,7 +86,20 @@ def _stop_signal() -> asyncio.Event:
     return stop
 
 
+def _fresh_metrics() -> None:
+    """One process on its own with ``PROMETHEUS_MULTIPROC_DIR`` set: an earlier run's figures go
+    (under workers the supervisor does this, before any worker starts)."""
+    from adapters.operations.metrics import multiprocess_dir
+    from adapters.operations.multiprocess import empty
+
+    path = multiprocess_dir()
+    if path and WORKER_ENV not in os.environ:
+        os.makedirs(path, exist_ok=True)
+        empty(path)
+
+
 async def serve(settings: GatewaySettings, fold: OutageFold, shared: bool) -> int:
+    _fresh_metrics()
     gw = build_gateway(settings)
     fold.outages = gw.outages
     sock = listening_socket(settings, shared)

@@ -12,6 +12,12 @@ request log, as across restarts.
 SIGTERM or SIGINT stops the workers (each finishes what it has in flight)
 and then the supervisor.
 
+Metrics are the host's: the supervisor names one directory in every
+worker's environment (``PROMETHEUS_MULTIPROC_DIR``: the operator's, emptied
+at start, or a temporary one), where each worker writes its figures and
+from which a scrape of any worker adds them all up; when a worker exits,
+its live gauges are removed (``adapters.operations.multiprocess``).
+
 Before any worker starts, ``supervise`` checks once what every worker would
 check (credentials file, port, database, schema, broker), so a misstep ends
 the command with one line instead of N workers failing and being restarted.
@@ -27,7 +33,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 from ordergate.settings import GatewaySettings
@@ -41,10 +47,17 @@ STOP_SECONDS = 30.0
 
 
 class Supervisor:
-    def __init__(self, command: Sequence[str], workers: int, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        command: Sequence[str],
+        workers: int,
+        env: dict[str, str] | None = None,
+        exited: Callable[[int], None] = lambda _pid: None,
+    ) -> None:
         self._command = list(command)
         self._workers = workers
         self._env = {**(os.environ if env is None else env), WORKER_ENV: "1"}
+        self._exited = exited  # told the pid of each worker that is gone
         self._stopping = False
 
     def stop(self, _signum: int = 0, _frame: FrameType | None = None) -> None:
@@ -78,6 +91,7 @@ class Supervisor:
                     status = process.poll()
                     if status is None:
                         continue
+                    self._exited(process.pid)
                     if status == BAD_SETTINGS and not restarted[i]:
                         # at first start: the settings are bad for every worker alike
                         log.error("worker %d refused its settings; stopping", i + 1)
@@ -100,6 +114,8 @@ class Supervisor:
                 self._sleep(0.2)
         finally:
             self._stop_all(processes)
+            for process in processes:
+                self._exited(process.pid)
         return code
 
     def _sleep(self, seconds: float) -> None:
@@ -160,5 +176,13 @@ def supervise(settings: GatewaySettings, overrides: Sequence[str]) -> int:
     asyncio.run(
         _prepare_once(settings)
     )  # the embedded SQLite file: migrated once, before the workers open it
+    from adapters.operations.metrics import MULTIPROC_ENV
+    from adapters.operations.multiprocess import MetricsDirectory
+
+    metrics = MetricsDirectory.prepare(os.environ.get(MULTIPROC_ENV))
     log.info("supervising %d workers on %s:%d", settings.workers, settings.host, settings.port)
-    return Supervisor(worker_command(overrides), settings.workers).run()
+    try:
+        env = {**os.environ, **metrics.environment}
+        return Supervisor(worker_command(overrides), settings.workers, env, metrics.worker_exited).run()
+    finally:
+        metrics.remove()

@@ -18,7 +18,8 @@ import asyncio
 import hashlib
 import logging
 import re
-from collections.abc import Collection, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from adapters.xml import (
     XmlOrderOperations,
     XmlRejected,
     error_element,
+    error_kind_of,
     exception_element,
     operation_of,
     parse_message,
@@ -46,6 +48,12 @@ from core.usecases.idempotency import REQUEST_HASH, REQUEST_KEY, KeyReused, requ
 log = logging.getLogger(__name__)
 
 _KEY_LIMIT = 500  # the request log's key column holds 512
+# told of each request: its operation, outcome (ok, the error kind, deadLettered) and seconds (metrics)
+RequestObserver = Callable[[str, str, float], None]
+
+
+def _unobserved(_operation: str, _outcome: str, _seconds: float) -> None:
+    pass
 
 
 _FIRST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s/>]")
@@ -83,6 +91,8 @@ class IncomingRequest:
 class Reply:
     message_type: MessageType
     messages: list[ReplyMessage]
+    operation: str = "other"
+    outcome: str = "ok"  # or the error kind of the exception replied
 
     @property
     def elements(self) -> list[etree._Element]:
@@ -117,6 +127,7 @@ class RequestDispatcher:
         *,
         limits: ReplyLimits | None = None,
         own_queues: Collection[str] = _OWN_QUEUES,
+        observe: RequestObserver = _unobserved,
     ) -> None:
         self._operations = operations
         self._known = frozenset(operations.operations)
@@ -125,6 +136,7 @@ class RequestDispatcher:
         self._retry_pause = retry_pause_seconds
         self._limits = limits or ReplyLimits()
         self._own_queues = frozenset(own_queues)
+        self.observe = observe
 
     def configured(self, settings: AmqpSettings) -> RequestDispatcher:
         """This dispatcher with the settings' reply limits and queue names (the listener's)."""
@@ -135,17 +147,24 @@ class RequestDispatcher:
             self._retry_pause,
             limits=settings.reply_limits,
             own_queues=(settings.requests_queue, settings.dead_letter_queue),
+            observe=self.observe,
         )
 
     async def answer(self, request: IncomingRequest) -> Reply:
         """The reply to one request; Unanswerable or Unavailable when there is none to give.
 
         The log lines written meanwhile name the request (its correlation id)."""
-        token = REQUEST_ID.set(request.correlation_id or request.message_id)
+        token, started = REQUEST_ID.set(request.correlation_id or request.message_id), time.perf_counter()
         try:
-            return await self._answer(request)
+            reply = await self._answer(request)
+        except (Unanswerable, Unavailable) as error:
+            outcome = "deadLettered" if isinstance(error, Unanswerable) else "remote"
+            self.observe(self._hinted_operation(request) or "other", outcome, time.perf_counter() - started)
+            raise
         finally:
             REQUEST_ID.reset(token)
+        self.observe(reply.operation, reply.outcome, time.perf_counter() - started)
+        return reply
 
     async def _answer(self, request: IncomingRequest) -> Reply:
         if not request.reply_to:
@@ -171,7 +190,7 @@ class RequestDispatcher:
             if not isinstance(error, XmlRejected | OrderError | Unauthenticated):
                 log.error("request %s (%s) failed", request.message_id, operation, exc_info=error)
             return _exception(operation, error)
-        return Reply(MessageType.RESPONSE, messages)
+        return Reply(MessageType.RESPONSE, messages, operation)
 
     def _check_reply_to(self, reply_to: str, user_id: str | None) -> None:
         """Before anything runs: a reply goes only to a queue the requester owns (the broker
@@ -261,4 +280,5 @@ class RequestDispatcher:
 
 
 def _exception(operation: str, error: Exception) -> Reply:
-    return Reply(MessageType.EXCEPTION, [ReplyMessage.of(exception_of(operation, error))])
+    element = exception_of(operation, error)
+    return Reply(MessageType.EXCEPTION, [ReplyMessage.of(element)], operation, error_kind_of(element))

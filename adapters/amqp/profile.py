@@ -17,7 +17,7 @@ import aio_pika
 
 from adapters.amqp.config import AmqpSettings
 from adapters.amqp.connection import connect_once, safe_url
-from adapters.amqp.dispatch import RequestDispatcher
+from adapters.amqp.dispatch import RequestDispatcher, RequestObserver
 from adapters.amqp.events import AmqpEventPublisher
 from adapters.amqp.listener import AmqpRequestListener
 from adapters.identity import Credentials
@@ -29,12 +29,23 @@ log = logging.getLogger(__name__)
 
 class AmqpProfile:
     def __init__(
-        self, settings: AmqpSettings, orders: OrderManagement, credentials: Credentials | None
+        self,
+        settings: AmqpSettings,
+        orders: OrderManagement,
+        credentials: Credentials | None,
+        observe: RequestObserver | None = None,
     ) -> None:
         dispatcher = RequestDispatcher(XmlOrderOperations(orders), credentials, settings.max_message_bytes)
+        if observe is not None:  # told of every request (metrics)
+            dispatcher.observe = observe
         self.settings = settings
         self.listener = AmqpRequestListener(settings, dispatcher)
         self.publisher = AmqpEventPublisher(settings)
+
+    @property
+    def in_flight(self) -> int:
+        """Requests taken from the queue and not yet settled (metrics)."""
+        return len(self.listener._in_flight)
 
     def describe(self) -> str:
         s = self.settings

@@ -28,7 +28,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 from adapters.rest.callbacks import CallbackPolicy, Resolve, system_resolve
@@ -40,6 +40,12 @@ from core.ports import Delivery, DeliveryQueue, FailedAttempt
 log = logging.getLogger(__name__)
 
 EVENT_GONE = "delivery failed: the event is no longer held"
+# told of each attempt: its outcome (delivered, retry, failed, suspended) and the delivery (metrics)
+HubObserver = Callable[[str, Delivery], None]
+
+
+def _unobserved(_outcome: str, _delivery: Delivery) -> None:
+    pass
 
 
 class HubDispatcher:
@@ -52,6 +58,7 @@ class HubDispatcher:
         base_url: str,
         *,
         resolve: Resolve = system_resolve,
+        observe: HubObserver = _unobserved,
     ) -> None:
         self._queue = queue
         self._settings = settings
@@ -64,6 +71,7 @@ class HubDispatcher:
         self._poster: HubPoster | None = None
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # subscription id -> its delivery
         self._clients: Counter[str] = Counter()  # deliveries in flight per client
+        self.observe = observe  # the composition root may hand it in after set-up
 
     def wake(self) -> None:
         """Hint that deliveries were just owed (saves waiting for the next poll)."""
@@ -98,8 +106,10 @@ class HubDispatcher:
             error = await self._poster.post(sub.callback, body, sub.secret)
         if error is None:
             await self._queue.delivered(delivery)
+            self.observe("delivered", delivery)
             return
         outcome = self.outcome(delivery, error)
+        self.observe("suspended" if outcome.suspend else "failed" if outcome.give_up else "retry", delivery)
         if outcome.suspend or outcome.give_up:
             log.warning(
                 "hub: %s event %s for subscription %s: %s",

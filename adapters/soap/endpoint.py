@@ -33,6 +33,7 @@ from adapters.soap.envelope import SoapRequest, fault_bytes, read_request, respo
 from adapters.soap.faults import CLIENT, SERVER, VERSION_MISMATCH, SoapFault, operation_fault, order_fault
 from adapters.soap.wsdl import WsdlDocument, request_operations, xsd_root
 from adapters.xml import XmlOrderOperations
+from adapters.xml.errors import error_kind_of
 from adapters.xml.schema import XSD_PATH, violation
 from core.domain.errors import IllegalArgument, IllegalAttributeValue, OrderError
 from core.domain.model import Caller
@@ -49,6 +50,19 @@ _XML_TYPES = ("text/xml", "application/xml")
 _SOAP12_TYPE = "application/soap+xml"
 _count_elements = etree.XPath("count(descendant::*)")
 _thread_schemas = threading.local()
+# told what each request was and how it ended (operation, outcome: ok or the error kind)
+Note = Callable[[web.Request, str, str], None]
+
+
+def _unnoted(_request: web.Request, _operation: str, _outcome: str) -> None:
+    pass
+
+
+def fault_outcome(fault: SoapFault) -> tuple[str, str]:
+    """The operation and error kind of a fault (an envelope's fault has no operation: ``other``)."""
+    if fault.detail is None:
+        return "other", "refused" if fault.code != SERVER else "internal"
+    return etree.QName(fault.detail).localname.removesuffix("Exception"), error_kind_of(fault.detail)
 
 
 def _validate(element: etree._Element) -> None:
@@ -102,6 +116,7 @@ class SoapEndpoint:
         offload_bytes: int = 16 * 1024,
         offload_elements: int = 1000,
         decode_threads: int = 2,
+        note: Note = _unnoted,
     ) -> None:
         self._operations = XmlOrderOperations(orders)
         schema = xsd_root()
@@ -116,6 +131,7 @@ class SoapEndpoint:
         self._offload_bytes = offload_bytes
         self._offload_elements = offload_elements
         self._pool = ThreadPoolExecutor(decode_threads, thread_name_prefix="soap-lxml")
+        self._note = note
 
     async def close(self, _app: web.Application | None = None) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -148,14 +164,17 @@ class SoapEndpoint:
                 raise fault
             response = await self._serve(request, soap, heavy)
             heavy = _count_elements(response) >= self._offload_elements
+            self._note(request, soap.operation, "ok")
             return _xml_response(await self._lxml(heavy, response_bytes, response), 200)
         except SoapFault as fault:
+            self._note(request, *fault_outcome(fault))
             # WS-I Basic Profile R1126: a Fault travels with HTTP 500
             return _xml_response(fault_bytes(fault), 500)
         except ConnectionError:
             raise  # the client went away: nobody to answer
         except Exception as e:
             if _unavailable(request, e):
+                self._note(request, "other", "remote")
                 return _xml_response(fault_bytes(SoapFault(SERVER, UNAVAILABLE)), 500)
             log.exception("SOAP request failed outside any operation")
             return _xml_response(
@@ -208,10 +227,12 @@ def setup_soap(
     orders: OrderManagement,
     credentials: Credentials | None,
     max_body_bytes: int,
+    note: Note = _unnoted,
     **tuning: int,
 ) -> SoapEndpoint:
-    """Serve the SOAP profile on ``app``: POST envelopes and GET ``?wsdl`` at ``PATH``."""
-    endpoint = SoapEndpoint(orders, credentials, max_body_bytes=max_body_bytes, **tuning)
+    """Serve the SOAP profile on ``app``: POST envelopes and GET ``?wsdl`` at ``PATH``; ``note`` is
+    told each request's operation and outcome (metrics)."""
+    endpoint = SoapEndpoint(orders, credentials, max_body_bytes=max_body_bytes, note=note, **tuning)
     app.router.add_get(PATH, endpoint.wsdl)
     app.router.add_post(PATH, endpoint.post)
     app.on_cleanup.append(endpoint.close)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql import pgwork
+from adapters.sql import pgwork, report
 from adapters.sql import tables as t
 from adapters.sql.engine import is_sqlite, make_engine, naive_utc, utcnow
 from adapters.sql.errors import INFRA, unavailable
@@ -31,6 +31,7 @@ from core.domain.event_codec import event_to_dict
 from core.domain.events import OrderEvent
 from core.domain.model import Order
 from core.domain.query import OrderQuery
+from core.domain.report import ReportRow, ReportScope
 from core.ports import AlreadyRecorded, QueryPage
 
 
@@ -202,6 +203,10 @@ class SqlaOrderStore(SqlaOutboxFeed, SqlaSubscriptions, SqlaDeliveryQueue):
         if self.native is not None:
             return await pgwork.remove_published(self.native, seqs)
         return await super().remove_published(seqs)
+
+    async def provisioning_figures(self, scope: ReportScope) -> list[ReportRow]:
+        """The provisioning report, computed in the database (``adapters.sql.report``)."""
+        return await report.provisioning_figures(self.engine, scope)
 
     async def ping(self) -> bool:
         try:

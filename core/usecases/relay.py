@@ -31,6 +31,13 @@ from core.ports import EventPublisher, OutboxFeed
 
 log = logging.getLogger(__name__)
 
+# told what became of each batch: "published", "failed" or "late" (metrics)
+RelayObserver = Callable[[str, Sequence[OrderEvent]], None]
+
+
+def _unobserved(_outcome: str, _events: Sequence[OrderEvent]) -> None:
+    pass
+
 
 class LeaseLost(Exception):
     """The relay could not show it still holds the lease: it stopped publishing."""
@@ -50,6 +57,7 @@ class OutboxRelay:
         idle_seconds: float = 0.2,
         linger_seconds: float = 0.02,
         holder: str | None = None,
+        observe: RelayObserver = _unobserved,
     ) -> None:
         self._feed = feed
         self._publishers = list(publishers)
@@ -65,6 +73,7 @@ class OutboxRelay:
         self._held_until = 0.0  # monotonic time until which the lease is surely held
         self._full = False  # the last batch was as large as asked: more are waiting
         self._stopping = False
+        self._observe = observe
 
     def wake(self) -> None:
         """Hint that new events were committed (saves waiting for the next poll)."""
@@ -148,7 +157,11 @@ class OutboxRelay:
                 "outbox relay %s: lease lost while publishing; the holder publishes again", self.holder
             )
             return 0
+        except Exception:
+            self._observe("failed", events)
+            raise
         if not in_time:
+            self._observe("late", events)
             self._size = max(1, requested // 2)
             log.warning(
                 "outbox relay: a batch of %d events took over %.1f s; trying again with %d",
@@ -161,6 +174,7 @@ class OutboxRelay:
             # twice as many would still leave room: grow back towards the full batch
             self._size = min(self._batch, requested * 2)
         await self._feed.remove_published([e.seq for e in events if e.seq is not None])
+        self._observe("published", events)
         return len(events)
 
     async def drain(self) -> int:
