@@ -21,6 +21,7 @@ from core.domain.errors import DuplicateKey, ResyncRequired
 from core.domain.events import OrderEvent
 from core.domain.model import Order
 from core.domain.query import OrderQuery, matches, select, sort_documents
+from core.domain.report import ReportRow, ReportScope, report_rows
 from core.ports import AlreadyRecorded, QueryPage
 
 
@@ -55,6 +56,10 @@ class MemoryOrderStore:
     async def remove_published(self, seqs: Sequence[int]) -> None:
         gone = set(seqs)
         self.outbox = [e for e in self.outbox if e.seq not in gone]
+
+    # -- ProvisioningReportSource: the core's reference computation over the committed orders
+    async def provisioning_figures(self, scope: ReportScope) -> list[ReportRow]:
+        return report_rows(self.documents.values(), scope)
 
 
 class _Repo:
