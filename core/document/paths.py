@@ -42,7 +42,13 @@ SERVER_PATHS: dict[str, Leaf] = {
     "parent.kind": Leaf.TEXT,
     "parent.orderId": Leaf.TEXT,
     "parent.itemId": Leaf.TEXT,
+    # tracking: the jeopardy alert the gateway raised, the milestones the fulfiller reported
+    "jeopardyAlerts.name": Leaf.TEXT,
+    "milestones.name": Leaf.TEXT,
+    "milestones.status": Leaf.TEXT,
 }
+_SERVER_LISTS = {"jeopardyAlerts.name": (True, False), "milestones.name": (True, False)}
+_SERVER_LISTS["milestones.status"] = (True, False)
 
 
 def _follow(node: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +85,7 @@ def _schema(kind: Kind) -> dict[str, Any]:
 def _walk(kind: Kind, path: str) -> tuple[Leaf, tuple[bool, ...]] | None:
     """What the path leads to, and for each of its steps whether that attribute is a list."""
     if path in SERVER_PATHS:
-        return SERVER_PATHS[path], (False,) * (path.count(".") + 1)
+        return SERVER_PATHS[path], _SERVER_LISTS.get(path, (False,) * (path.count(".") + 1))
     schema = _schema(kind)
     definitions = schema["definitions"]
     node = _follow(schema, definitions)

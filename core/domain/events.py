@@ -1,4 +1,4 @@
-"""The five domain events.  Past tense: each says what happened to an order."""
+"""The domain events.  Past tense: each says what happened to an order."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ class EventType(StrEnum):
     ATTRIBUTES_CHANGED = "OrderAttributeValueChange"
     REMOVED = "OrderRemove"
     INFORMATION_REQUIRED = "OrderInformationRequired"
+    MILESTONE = "OrderMilestone"  # the fulfiller reached a step of the work
+    JEOPARDY = "OrderJeopardy"  # the order is late: its completion date passed while it is open
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from core.document.parse import order_from_dict
 from core.document.render import order_to_dict
 from core.document.text import check_text
-from core.domain import changes, feasibility, lifecycle
+from core.domain import changes, feasibility, lifecycle, tracking
 from core.domain.catalog import Catalog
 from core.domain.errors import (
     DuplicateKey,
@@ -471,6 +471,19 @@ class OrderManagement:
             order_id,
             version,
             lambda o: lifecycle.change_item_state(o, item_id, state, caller, self._now(), reason),
+        )
+
+    async def add_milestone(
+        self,
+        caller: Caller,
+        kind: Kind | None,
+        order_id: str,
+        milestone: Mapping[str, Any],
+        version: int | None = None,
+    ) -> Order:
+        """A fulfiller reports a milestone of the work (TMF641 v4.1 ``milestone``, every kind)."""
+        return await self._change(
+            caller, kind, order_id, version, lambda o: tracking.add_milestone(o, milestone, caller, self._now())
         )
 
     async def remove_order(
