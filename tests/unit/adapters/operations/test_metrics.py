@@ -34,7 +34,9 @@ def test_labels_outside_the_fixed_sets_are_counted_as_other():
     metrics.request("amqp", "dropTables", "surprise", 0.01)
     found = samples(metrics)
     key = "ordergate_requests_total"
-    assert found[(key, (("operation", "createOrderByValue"), ("outcome", "illegalState"), ("profile", "soap")))]
+    assert found[
+        (key, (("operation", "createOrderByValue"), ("outcome", "illegalState"), ("profile", "soap")))
+    ]
     assert found[(key, (("operation", "other"), ("outcome", "other"), ("profile", "amqp")))] == 1
 
 
