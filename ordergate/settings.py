@@ -106,6 +106,9 @@ class GatewaySettings(BaseSettings):
     switched_off: str = Field("", description="optional operations not offered, comma-separated")
     amqp_prefetch: int = Field(64, ge=1, le=65535, description="unacknowledged requests the broker pushes")
     amqp_concurrency: int = Field(32, ge=1, le=10000, description="AMQP requests executed at once")
+    amqp_queue_type: Literal["classic", "quorum"] = Field(
+        "classic", description="request and dead-letter queues: durable classic, or quorum (replicated)"
+    )
     workers: int = Field(1, ge=1, le=256, description="gateway processes on this host")
     log_format: Literal["text", "json"] = Field("text", description="text, or json: one object per line")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
@@ -174,7 +177,7 @@ class GatewaySettings(BaseSettings):
         """Flags and keyword arguments first, then the environment ``from_env`` was handed."""
         return init_settings, _Environment(settings_cls)
 
-    @field_validator("log_format", "log_level", mode="before")
+    @field_validator("log_format", "log_level", "amqp_queue_type", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

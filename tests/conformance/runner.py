@@ -16,11 +16,12 @@ unique per run (so profiles sharing a database never collide);
 overrides); ``"@sample:TMF641-ServiceOrder"`` is an official TMF sample as a
 client creates it, in canonical form (``official.canonical``), taken as it is
 (nothing in it is a reference).  Keys are references only when they start
-with ``$`` or ``#`` (``@type`` is TMF's).  A scenario's ``kind`` is the default ``args.kind``; an order's own
-kind is used for steps naming it.
+with ``$`` or ``#`` (``@type`` is TMF's).  A scenario's ``kind`` is the
+default ``args.kind``; an order's own kind is used for steps naming it.
 
 ``expect`` (see ``expectations``): ``error`` (absent: must succeed); the
-concerned order's ``state``, ``items``, ``version``, ``removed``,
+concerned order's ``state``, ``items`` (every item's state by id, items
+inside items too), ``version``, ``removed``,
 ``unchanged`` (read back by ``admin`` after the step); ``events`` emitted by
 the step (absent: none), as types or ``{"type", "state", "previousState",
 "itemChanges"}``; for several orders, ``orders``/``events`` keyed by ``$ref``;
