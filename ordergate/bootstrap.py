@@ -279,6 +279,7 @@ def _wire_amqp(app: web.Application, gw: Gateway) -> None:
             max_query_replies=s.amqp_max_query_replies,
             max_reply_bytes=s.amqp_max_reply_bytes,
             max_query_bytes=s.amqp_max_query_bytes,
+            queue_type=s.amqp_queue_type,
         ),
         gw.orders,
         gw.credentials,

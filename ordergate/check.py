@@ -85,7 +85,8 @@ async def _broker(settings: GatewaySettings, rows: dict[str, str]) -> None:
         return
     try:
         async with asyncio.timeout(ATTEMPT_SECONDS):
-            declared = await declare(AmqpSettings(url=url), ATTEMPT_SECONDS)
+            queues = AmqpSettings(url=url, queue_type=settings.amqp_queue_type)
+            declared = await declare(queues, ATTEMPT_SECONDS)
     except Exception as e:
         reason = broker_refusal(e, url) or (short(e) if not isinstance(e, TimeoutError) else "no answer")
         raise CheckFailed(f"{safe_amqp_url(url)}: {reason}") from None

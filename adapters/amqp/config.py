@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,24 @@ class AmqpSettings:
     max_query_replies: int = 64
     max_reply_bytes: int = 1024 * 1024
     max_query_bytes: int = 8 * 1024 * 1024
+    # the request and dead-letter queues: "classic" (durable) or "quorum" (RabbitMQ's replicated
+    # queues, for a cluster of brokers; always durable)
+    queue_type: str = "classic"
 
     def __post_init__(self) -> None:
+        if self.queue_type not in ("classic", "quorum"):
+            raise ValueError(f"queue_type must be classic or quorum, not {self.queue_type!r}")
         sizes = (self.prefetch, self.concurrency, self.max_message_bytes, self.max_query_replies)
         if min(sizes) < 1 or self.max_reply_bytes < 1 or self.max_query_bytes < 1:
             raise ValueError(
                 "prefetch, concurrency and the message, reply and query limits must be at least 1"
             )
+
+    @property
+    def queue_arguments(self) -> dict[str, Any] | None:
+        """What the gateway's queues are declared with (the broker refuses a redeclaration that
+        differs: a queue of the other type must be deleted, or moved, first)."""
+        return {"x-queue-type": "quorum"} if self.queue_type == "quorum" else None
 
     @property
     def reply_limits(self) -> ReplyLimits:

@@ -152,8 +152,8 @@ class AmqpRequestListener:
         # no publisher confirms: replies are settled in transactions instead (see settle.py)
         channel = await self._connection.channel(publisher_confirms=False)
         await channel.set_qos(prefetch_count=s.prefetch)
-        await channel.declare_queue(s.dead_letter_queue, durable=True)
-        self._queue = await channel.declare_queue(s.requests_queue, durable=True)
+        await channel.declare_queue(s.dead_letter_queue, durable=True, arguments=s.queue_arguments)
+        self._queue = await channel.declare_queue(s.requests_queue, durable=True, arguments=s.queue_arguments)
         self._consumer_tag = await self._queue.consume(self._on_message)
         self.consuming.set()
         log.info(

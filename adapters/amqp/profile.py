@@ -51,7 +51,8 @@ class AmqpProfile:
         s = self.settings
         return (
             f"AMQP {safe_url(s.url)}: requests on {s.requests_queue} (dead letters {s.dead_letter_queue}),"
-            f" events to {s.events_exchange}; prefetch {s.prefetch}, concurrency {s.concurrency}"
+            f" events to {s.events_exchange}; {s.queue_type} queues, prefetch {s.prefetch},"
+            f" concurrency {s.concurrency}"
         )
 
     async def ready(self) -> bool:
@@ -96,7 +97,7 @@ async def declare(settings: AmqpSettings, connect_seconds: float = 10.0) -> str:
     try:
         channel = await connection.channel()
         for queue in (settings.dead_letter_queue, settings.requests_queue):
-            await channel.declare_queue(queue, durable=True)
+            await channel.declare_queue(queue, durable=True, arguments=settings.queue_arguments)
         await channel.declare_exchange(settings.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
     finally:
         await connection.close()
