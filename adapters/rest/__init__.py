@@ -24,6 +24,7 @@ from adapters.rest.hub import HubResource
 from adapters.rest.metadata import MetadataResource
 from adapters.rest.notifications import HubPublisher, HubStore
 from adapters.rest.openapi import build_document, openapi_route
+from adapters.rest.report import ProvisioningReportResource
 from adapters.rest.resources import OrderResource
 from adapters.rest.settings import RestSettings
 from adapters.rest.vocabulary import KINDS
@@ -49,6 +50,7 @@ class RestProfile:
 
 def _routes(orders: OrderManagement, store: HubStore, settings: RestSettings) -> Iterable[web.RouteDef]:
     yield from MetadataResource(orders).routes()
+    yield from ProvisioningReportResource(orders).routes()
     for tk in KINDS.values():
         single = OrderResource(tk, orders, settings)
         cancel = CancelResource(tk, orders, settings)

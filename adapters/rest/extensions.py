@@ -9,7 +9,7 @@ from adapters.rest.vocabulary import TmfKind
 DESCRIPTION = (
     "Ordergate: TMF622 / TMF641 / TMF652 / TMF697 v4 over one order-lifecycle core, "
     "plus extensions: dryRun feasibility, order history, bulk operations, hub inspection, "
-    "gateway metadata. TMF definitions are namespaced by API (TMF622_ProductOrder ...)."
+    "gateway metadata, the provisioning report. TMF definitions are namespaced by API (TMF622_ProductOrder ...)."
 )
 FILTER_NOTE = (
     " TMF630 filtering: any attribute path (e.g. state=inProgress,held; productOrderItem.state=completed), "
@@ -143,6 +143,44 @@ def kind_paths(tk: TmfKind) -> dict[str, dict[str, Any]]:
     } | _bulk_paths(tk)
 
 
+def _report_operation(error: dict[str, Any]) -> dict[str, Any]:
+    kind = {"name": "kind", "in": "query", "required": False, "type": "string"}
+    kind["enum"] = ["productOrder", "serviceOrder", "resourceOrder", "workOrder"]
+    kind["description"] = "one order kind (default: every kind)"
+    window = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "type": "string",
+            "format": "date-time",
+            "description": what,
+        }
+        for name, what in (
+            ("from", "orders with an orderDate at or after this (default: 30 days before to)"),
+            ("to", "orders with an orderDate before this (default: now)"),
+        )
+    ]
+    csv_note = (
+        " With Accept: text/csv, CSV: a header line, then one row per kind, specification and (resource"
+        " orders) specification and action, the level named in the first column."
+    )
+    op = _op(
+        "provisioningReport",
+        "Ordered, completed, failed, cancelled, open and in-jeopardy orders and their lead times, "
+        "per kind, specification and (resource orders) item action, for a window of order dates",
+        {
+            "200": {"description": "The report" + csv_note, "schema": _ref("Ordergate_ProvisioningReport")},
+            "400": error,
+            "401": error,
+        },
+        kind,
+        *window,
+    )
+    op["produces"] = ["application/json;charset=utf-8", "text/csv;charset=utf-8"]
+    return op
+
+
 def gateway_paths() -> dict[str, dict[str, Any]]:
     error = {"description": "Error", "schema": _ref("Ordergate_Error")}
     kind = {"name": "kind", "in": "path", "required": True, "type": "string"}
@@ -169,6 +207,7 @@ def gateway_paths() -> dict[str, dict[str, Any]]:
                 order_type,
             )
         },
+        "/tmf-api/ordergate/v1/report/provisioning": {"get": _report_operation(error)},
         "/openapi.json": {
             "get": _op(
                 "openapi",
@@ -181,6 +220,13 @@ def gateway_paths() -> dict[str, dict[str, Any]]:
 
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def _with_figures(properties: dict[str, Any]) -> dict[str, Any]:
+    """A level of the provisioning report: its own properties beside the figures."""
+    return {"allOf": [_ref("Ordergate_ProvisioningFigures"), {"type": "object", "properties": properties}]}
+
+
 DEFINITIONS: dict[str, Any] = {
     "Ordergate_Error": {
         "type": "object",
@@ -220,6 +266,46 @@ DEFINITIONS: dict[str, Any] = {
             "queryTypes": _STRINGS,
             "eventTypes": _STRINGS,
             "tmfEventTypes": {"type": "object", "additionalProperties": _STRINGS},
+        },
+    },
+    "Ordergate_ProvisioningFigures": {
+        "type": "object",
+        "description": "Orders ordered in the window and, of them, completed (partial included), failed "
+        "(rejected included), cancelled, open, and open past their expected (else requested) completion date; "
+        "leadTime: seconds from orderDate to completionDate of the completed ones (null: none completed)",
+        "properties": {
+            **{
+                k: {"type": "integer"}
+                for k in ("ordered", "completed", "failed", "cancelled", "open", "inJeopardy")
+            },
+            "leadTime": {
+                "type": "object",
+                "x-nullable": True,
+                "properties": {k: {"type": "number"} for k in ("median", "p90", "max")},
+            },
+        },
+    },
+    "Ordergate_ProvisioningActionReport": _with_figures({"action": {"type": "string"}}),
+    "Ordergate_ProvisioningSpecificationReport": _with_figures(
+        {
+            "specification": {"type": "string", "x-nullable": True, "description": "null: items naming none"},
+            "actions": _array(_ref("Ordergate_ProvisioningActionReport")),
+        }
+    ),
+    "Ordergate_ProvisioningKindReport": _with_figures(
+        {
+            "kind": {"type": "string"},
+            "specifications": _array(_ref("Ordergate_ProvisioningSpecificationReport")),
+        }
+    ),
+    "Ordergate_ProvisioningReport": {
+        "type": "object",
+        "properties": {
+            "from": {"type": "string", "format": "date-time"},
+            "to": {"type": "string", "format": "date-time"},
+            "generatedAt": {"type": "string", "format": "date-time"},
+            "kinds": _array(_ref("Ordergate_ProvisioningKindReport")),
+            "@type": {"type": "string"},
         },
     },
     "Ordergate_HubSubscriptionStatus": {

@@ -35,6 +35,11 @@ BY_OPERATION: dict[str, tuple[str, str, str]] = {
     "getOrderHistoryByKey": ("GET", "{base}/{kind}/{id}/history", "extension"),
     "changeOrderState": ("PATCH", "{base}/{kind}/{id}", '`{"state": …}` by a fulfiller'),
     "changeOrderItemState": ("PATCH", "{base}/{kind}/{id}", '`{"<item list>": [{"id", "state"}]}`'),
+    "getProvisioningReport": (
+        "GET",
+        "/tmf-api/ordergate/v1/report/provisioning",
+        "`?kind=&from=&to=`; JSON, or CSV with `Accept: text/csv` (extension)",
+    ),
 }
 
 # Operations the REST profile does not carry, and why (none at present).

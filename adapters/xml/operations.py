@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from adapters.xml import events as xml_events
+from adapters.xml import reporting
 from adapters.xml.codec import (
     child,
     children,
@@ -421,3 +422,7 @@ class XmlOrderOperations:
         return await self._try_keys(
             "tryRemoveOrdersByKeys", caller, request, lambda k, i: self.orders.remove_order(caller, k, i)
         )
+
+    # ---------------------------------------------------------------- report
+
+    op_getProvisioningReport = reporting.op_getProvisioningReport
