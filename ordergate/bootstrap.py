@@ -30,13 +30,16 @@ from adapters.operations import GatewayMetrics, Operations, RequestMetrics, setu
 from adapters.rest.requestid import RequestsInFlight
 from adapters.sql import SqlaOrderStore
 from adapters.sql.migrate import schema_state
+from core.domain.catalog import Catalog, CatalogError
 from core.domain.errors import OrderError
 from core.ports import EventPublisher
 from core.usecases import OrderManagement, Settings
+from core.usecases.jeopardy import JeopardyWatch
 from core.usecases.management import parse_switched_off
 from core.usecases.relay import OutboxRelay, stop_worker
 from core.usecases.retention import RetentionPruner, RetentionSettings
 from ordergate import observers
+from ordergate.catalog import load_catalog
 from ordergate.outage import Outages, dependency_of, short
 from ordergate.settings import GatewaySettings
 from ordergate.startup import StartupError, ensure_schema
@@ -93,10 +96,22 @@ def _oauth(s: GatewaySettings) -> OAuthVerifier | None:
     )
 
 
+def catalog_of(settings: GatewaySettings) -> Catalog:
+    """The decomposition catalog (``ORDERGATE_CATALOG``), or ``StartupError`` naming the entry."""
+    try:
+        return load_catalog(settings.catalog_path)
+    except CatalogError as e:
+        raise StartupError(str(e)) from None
+
+
 def build_gateway(settings: GatewaySettings) -> Gateway:
     credentials = load_credentials(settings.credentials_path, _oauth(settings))
     store = SqlaOrderStore(settings.database_url)
-    core = Settings(auto_start=settings.auto_start, switched_off=parse_switched_off(settings.switched_off))
+    core = Settings(
+        auto_start=settings.auto_start,
+        switched_off=parse_switched_off(settings.switched_off),
+        catalog=catalog_of(settings),
+    )
     orders = OrderManagement(store, core)
     return Gateway(settings, store, orders, credentials, outages=Outages(settings.outage_log_seconds))
 
@@ -188,6 +203,15 @@ async def _run_relay(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(gw.relay.run_forever(), name="outbox-relay")
     yield
     await stop_worker(task, gw.relay.stop)
+
+
+async def _run_jeopardy_watch(app: web.Application) -> AsyncIterator[None]:
+    """The jeopardy watch: one across all gateway processes (lease ``jeopardy``)."""
+    gw = app[GATEWAY]
+    watch = JeopardyWatch(gw.store, gw.store, interval_seconds=gw.settings.jeopardy_interval_seconds)
+    task = asyncio.create_task(watch.run_forever(), name="jeopardy-watch")
+    yield
+    await stop_worker(task, watch.stop)
 
 
 async def _run_retention(app: web.Application) -> AsyncIterator[None]:
@@ -338,4 +362,5 @@ def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.
     _wire_operations(app, gw)
     app.cleanup_ctx.append(_run_relay)
     app.cleanup_ctx.append(_run_retention)
+    app.cleanup_ctx.append(_run_jeopardy_watch)
     return app

@@ -22,12 +22,12 @@ from adapters.sql import SqlaOrderStore, migrate_async
 from adapters.sql.engine import safe_url
 from adapters.sql.errors import refusal as database_refusal
 from adapters.sql.migrate import SchemaAhead, schema_state
-from ordergate.bootstrap import load_credentials
+from ordergate.bootstrap import catalog_of, load_credentials
 from ordergate.outage import short
 from ordergate.settings import GatewaySettings, SettingsError
 from ordergate.startup import ATTEMPT_SECONDS, StartupError, wait_for_database
 
-NAMES = ("settings", "credentials", "database", "schema", "broker", "queues")
+NAMES = ("settings", "credentials", "catalog", "database", "schema", "broker", "queues")
 
 
 class CheckFailed(Exception):
@@ -104,6 +104,15 @@ async def _steps(settings: GatewaySettings, rows: dict[str, str]) -> None:
         f"{settings.credentials_path} parsed"
         if credentials
         else "not set: loopback callers only, as the local admin"
+    )
+    try:
+        catalog = catalog_of(settings)
+    except StartupError as e:
+        raise CheckFailed(e.message) from None
+    rows["catalog"] = (
+        f"{settings.catalog_path}: {len(catalog.products)} product and {len(catalog.services)} service entries"
+        if settings.catalog_path
+        else "not set: each order stands alone"
     )
     await _database(settings, rows)
     await _broker(settings, rows)

@@ -163,6 +163,14 @@ class GatewaySettings(BaseSettings):
     amqp_max_query_replies: int = Field(64, ge=1, le=100_000, description="replies one AMQP query may take")
     amqp_max_reply_bytes: int = Field(1024 * 1024, ge=1024, description="bytes of one AMQP reply")
     amqp_max_query_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="bytes of one query's replies")
+    catalog_path: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ORDERGATE_CATALOG"),
+        description="decomposition catalog, YAML or JSON (docs/fulfilment.md); unset: each order stands alone",
+    )
+    jeopardy_interval_seconds: float = Field(
+        30, gt=0, le=86400, description="how often late open orders are looked for (jeopardy alerts)"
+    )
     extra: dict[str, str] = Field(default_factory=dict, description="tuning knobs for tests and benchmarks")
 
     @classmethod
@@ -292,6 +300,8 @@ def _problem(error: Mapping[str, Any], flags: Mapping[str, Any]) -> str:
     field = str(error["loc"][0]) if error["loc"] else ""
     if field in ("ORDERGATE_CREDENTIALS",):
         field = "credentials_path"
+    if field in ("ORDERGATE_CATALOG",):
+        field = "catalog_path"
     if field not in GatewaySettings.model_fields:  # a check across fields: its message names them
         return str(error["msg"]).removeprefix("Value error, ")
     name = FLAGS[field] if flags.get(field) is not None and field in FLAGS else env_name(field)

@@ -27,6 +27,7 @@ from adapters.rest.openapi import build_document, openapi_route
 from adapters.rest.report import ProvisioningReportResource
 from adapters.rest.resources import OrderResource
 from adapters.rest.settings import RestSettings
+from adapters.rest.tracking import TrackingResource
 from adapters.rest.vocabulary import KINDS
 from core.usecases import OrderManagement
 from core.usecases.relay import stop_worker
@@ -57,6 +58,7 @@ def _routes(orders: OrderManagement, store: HubStore, settings: RestSettings) ->
         # the bulk paths first, so they are not taken for order ids
         yield from BulkResource(single).routes()
         yield from single.routes()
+        yield from TrackingResource(single).routes()
         yield from cancel.routes()
         yield from HubResource(tk, store, settings).routes()
 

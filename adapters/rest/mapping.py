@@ -18,8 +18,8 @@ from functools import cache
 from typing import Any
 
 from adapters.rest.names import _tables
-from adapters.rest.vocabulary import TmfKind
-from core.domain.model import Priority
+from adapters.rest.vocabulary import KINDS, TmfKind
+from core.domain.model import Kind, Priority
 
 
 def order_href(base_url: str, tk: TmfKind, order_id: str) -> str:
@@ -79,13 +79,16 @@ def _item_relationship(tk: TmfKind, rel: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def item_to_tmf(tk: TmfKind, item: Mapping[str, Any]) -> dict[str, Any]:
+def item_to_tmf(tk: TmfKind, item: Mapping[str, Any], base_url: str = "") -> dict[str, Any]:
     out = _renamed(item, _tables(tk)[1]["item"])
+    children = out.pop("children", None)
+    if children:  # the orders realizing the item (decomposition): an extension
+        out["realizingOrder"] = [_order_ref(base_url, c) | {"part": c["part"]} for c in children]
     out[tk.entity_key] = _entity(tk, item.get("entity") or {})
     if "relationships" in item:
         out[tk.item_relationship_key] = [_item_relationship(tk, r) for r in item["relationships"]]
     if "items" in item:
-        out[tk.item_key] = [item_to_tmf(tk, i) for i in item["items"]]
+        out[tk.item_key] = [item_to_tmf(tk, i, base_url) for i in item["items"]]
     return _with(implied(tk)["item"], out)
 
 
@@ -98,7 +101,7 @@ def order_to_tmf(tk: TmfKind, doc: Mapping[str, Any], base_url: str) -> dict[str
     names = _tables(tk)[1]
     out: dict[str, Any] = {"id": doc["id"], "href": order_href(base_url, tk, doc["id"])}
     for key, value in doc.items():
-        if key in ("id", "kind", "clientId", "version", "history", "stateBeforeCancellation"):
+        if key in _NOT_RENDERED:
             continue
         out[names["order"].get(key, key)] = value
     out["@type"] = doc.get("orderType") or tk.type_name
@@ -116,8 +119,29 @@ def order_to_tmf(tk: TmfKind, doc: Mapping[str, Any], base_url: str) -> dict[str
     if "relationships" in doc:
         out[tk.order_relationship_key] = [_renamed(r, names["orderRelationship"]) for r in doc["relationships"]]
     if "items" in doc:
-        out[tk.item_key] = [item_to_tmf(tk, i) for i in doc["items"]]
+        out[tk.item_key] = [item_to_tmf(tk, i, base_url) for i in doc["items"]]
+    if "parent" in doc:
+        out["parentOrder"] = _order_ref(base_url, doc["parent"]) | {"orderItemId": doc["parent"]["itemId"]}
+    if "milestones" in doc:
+        out["milestone"] = [{**m, "@type": f"{tk.type_name}Milestone"} for m in doc["milestones"]]
+    if "jeopardyAlerts" in doc:
+        out["jeopardyAlert"] = [{**j, "@type": f"{tk.type_name}JeopardyAlert"} for j in doc["jeopardyAlerts"]]
     return out
+
+
+# kept by the gateway for itself, or rendered under other names below
+_NOT_RENDERED = frozenset(
+    {"id", "kind", "clientId", "version", "history", "stateBeforeCancellation", "parent"}
+    | {"milestones", "jeopardyAlerts"}
+)
+
+
+def _order_ref(base_url: str, ref: Mapping[str, Any]) -> dict[str, Any]:
+    """A reference to another order (decomposition: the one an order realizes, the ones realizing
+    an item)."""
+    other = KINDS[Kind(ref["kind"])]
+    out = {"id": ref["orderId"], "href": order_href(base_url, other, ref["orderId"])} if "orderId" in ref else {}
+    return out | {"@referredType": other.type_name}
 
 
 def select_fields(tmf: dict[str, Any], fields: frozenset[str] | None) -> dict[str, Any]:

@@ -26,6 +26,7 @@ class MetadataResource:
         return [
             web.get(f"{PATH}/metadata", self.metadata),
             web.get(PATH + "/orderTemplate/{kind}", self.template),
+            web.get(f"{PATH}/catalog", self.catalog),
         ]
 
     async def metadata(self, request: web.Request) -> web.Response:
@@ -40,6 +41,12 @@ class MetadataResource:
             "@type": "GatewayMetadata",
         }
         return web.json_response(body)
+
+    async def catalog(self, request: web.Request) -> web.Response:
+        """The decomposition catalog the gateway runs with, as it was read (empty: none)."""
+        only_parameters(request, ())
+        _ = request[CALLER]
+        return web.json_response(dict(self.orders.get_catalog()) or {"version": 1, "products": [], "services": []})
 
     async def template(self, request: web.Request) -> web.Response:
         only_parameters(request, {"orderType"})

@@ -19,7 +19,7 @@ from core.domain.errors import IllegalArgument, IllegalAttributeValue, Path, lis
 
 # canonical attribute at a level -> the level below it
 _BELOW = {
-    "order": {"items": "item", "relationships": "orderRelationship"},
+    "order": {"items": "item", "relationships": "orderRelationship", "parent": "parent"},
     "item": {"items": "item", "entity": "entity", "relationships": "itemRelationship"},
 }
 
@@ -27,6 +27,10 @@ _BELOW = {
 @cache
 def _tables(tk: TmfKind) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
     forward = renames(tk)
+    # what the gateway keeps for itself, under the names the profile renders it with (extensions)
+    forward["order"] = {**forward["order"], "parentOrder": "parent", "milestone": "milestones"}
+    forward["order"]["jeopardyAlert"] = "jeopardyAlerts"
+    forward["parent"] = {"id": "orderId", "orderItemId": "itemId"}
     backward = {level: {c: t for t, c in names.items()} for level, names in forward.items()}
     backward["order"]["orderType"] = "orderType" if tk.integer_priority else "@type"
     return forward, backward

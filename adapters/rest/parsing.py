@@ -68,6 +68,7 @@ def _entity(tk: TmfKind, raw: Mapping[str, Any]) -> dict[str, Any]:
 def _item(tk: TmfKind, raw: Mapping[str, Any]) -> dict[str, Any]:
     names = _tables(tk)[0]
     out = _renamed(raw, names["item"], implied(tk)["item"])
+    out.pop("realizingOrder", None)  # the gateway's own record of the item's parts
     if isinstance(out.get("entity"), Mapping):
         out["entity"] = _entity(tk, out["entity"])
     if "relationships" in out:

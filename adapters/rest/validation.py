@@ -50,6 +50,7 @@ def _schema(tk: TmfKind, root: str) -> Schema:
     }
     item = defs[tk.item_def]["properties"]
     item["pointOfNoReturn"] = {"type": "boolean"}
+    item["realizingOrder"] = {"type": "array"}  # rendered by the gateway, ignored when sent back
     item["stateReason"] = {"type": "string"}
     item.setdefault("quantity", {"type": "integer"})
     defs["ordergate.Order"] = order
@@ -68,7 +69,8 @@ def _server_owned(tk: TmfKind, root: str) -> frozenset[str]:
     allowed = set(defs[f"{tk.type_name}_{root}"]["properties"]) | {"id", "href", tk.order_relationship_key}
     if root == "Update":
         allowed |= set(defs[f"{tk.type_name}_Create"]["properties"]) | {"state"}
-    return frozenset(set(defs[tk.type_name]["properties"]) - allowed)
+    rendered = {"parentOrder", "milestone", "jeopardyAlert"}  # the gateway's own, rendered as extensions
+    return frozenset(set(defs[tk.type_name]["properties"]) - allowed) | rendered
 
 
 def _dotted(path: Path) -> str:

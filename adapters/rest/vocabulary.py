@@ -20,6 +20,8 @@ _EVENT_SUFFIX = {
     EventType.ATTRIBUTES_CHANGED: "AttributeValueChangeEvent",
     EventType.REMOVED: "DeleteEvent",
     EventType.INFORMATION_REQUIRED: "InformationRequiredEvent",
+    EventType.MILESTONE: "MilestoneEvent",  # TMF641 v4.1's; the same name for every kind
+    EventType.JEOPARDY: "JeopardyEvent",
 }
 
 

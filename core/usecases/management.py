@@ -177,6 +177,10 @@ class OrderManagement:
         if operation is not None and kind in self.settings.switched_off.get(operation, frozenset()):
             raise UnsupportedOperation(f"{operation} is not offered for {kind.value}")
 
+    def get_catalog(self) -> Mapping[str, Any]:
+        """The decomposition catalog as it was read (docs/fulfilment.md); empty without one."""
+        return self.settings.catalog.document
+
     def get_query_types(self) -> list[str]:
         return list(QUERY_TYPES)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.amqp_broker import reset_broker
@@ -9,6 +11,9 @@ from tests.conftest import create_database, drop_database
 from tests.integration.startup.process import ordergate
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
+
+
+CATALOG = Path(__file__).resolve().parents[3] / "deploy" / "catalog.example.yaml"
 
 
 def rows(stdout: str) -> dict[str, tuple[str, str]]:
@@ -30,14 +35,26 @@ async def test_a_configuration_ready_to_serve(tmp_path, pg_url, amqp_url):
         ORDERGATE_DATABASE_URL=pg_url,
         ORDERGATE_AMQP_URL=amqp_url,
         ORDERGATE_CREDENTIALS=str(credentials),
+        ORDERGATE_CATALOG=str(CATALOG),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     table = rows(done.stdout)
-    assert list(table) == ["settings", "credentials", "database", "schema", "broker", "queues"]
+    assert list(table) == ["settings", "credentials", "catalog", "database", "schema", "broker", "queues"]
+    assert "1 product and 2 service entries" in table["catalog"][1]
     assert all(result == "ok" for result, _ in table.values()), done.stdout
     assert "the code's" in table["schema"][1]
     assert "ordergate.requests" in table["queues"][1]
     assert "guest:guest" not in done.stdout
+
+
+def test_a_bad_catalog_is_named_by_its_entry(tmp_path):
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text("version: 1\nservices:\n  - id: s\n    realizedBy:\n      - {part: a, kind: productOrder, specification: {id: x}}\n")
+    done = ordergate("check", cwd=tmp_path, ORDERGATE_CATALOG=str(catalog))
+    assert done.returncode == 1
+    result, detail = rows(done.stdout)["catalog"]
+    assert result == "FAILED"
+    assert "services/0/realizedBy/0/kind" in detail
 
 
 def test_the_first_problem_ends_the_check(tmp_path, amqp_url):

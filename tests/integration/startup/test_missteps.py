@@ -79,6 +79,23 @@ def test_a_credentials_file_that_cannot_be_read_is_one_line(tmp_path, content, w
     assert words in one_line(done)
 
 
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("version: 1\nproducts: [{id: p, realizedBy: [{part: a, kind: serviceOrder, specification: {id: x},"
+         " dependsOn: [zz]}]}]\n", "catalog entry products[0] (p): part 'a' depends on unknown part(s) zz"),
+        ("version: 1\nservices: {id: s}\n", "catalog entry services"),
+        ("[not: yaml", "not valid YAML"),
+    ],
+)
+def test_a_bad_catalog_stops_serve_naming_the_entry(tmp_path, content, words):
+    path = tmp_path / "catalog.yaml"
+    path.write_text(content)
+    done = ordergate("serve", cwd=tmp_path, ORDERGATE_CATALOG=str(path))
+    assert done.returncode == 2
+    assert words in one_line(done)
+
+
 async def test_the_embedded_sqlite_file_is_created_and_said_so_then_served_and_stopped(tmp_path):
     served = Served(tmp_path, "--port", "0")
     try:
