@@ -10,14 +10,26 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 from core.domain.events import OrderEvent
 from core.domain.model import Kind, Order
-from core.domain.query import OrderQuery
+from core.domain.query import CountMode, OrderQuery
 from core.domain.report import ReportRow, ReportScope
 
 
 @dataclass(frozen=True, slots=True)
 class QueryPage:
+    """One page of a query.  ``total`` is what ``count`` says it is (exact, the planner's
+    estimate, or 0 when not counted).  ``documents`` holds the page's canonical documents
+    when the query asked for them (``as_documents``; ``orders`` is then empty), ``after`` the
+    position of its last order when more follow (None on the last page)."""
+
     orders: list[Order]
     total: int
+    count: CountMode = CountMode.EXACT
+    documents: list[dict[str, Any]] | None = None
+    after: tuple[Any, ...] | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.documents) if self.documents is not None else len(self.orders)
 
 
 class OrderRepository(Protocol):

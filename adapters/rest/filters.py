@@ -7,21 +7,34 @@ model (``productOrderItem.productOffering.id=14277``,
 ``relatedParty.role=requester``), ``sort=-orderDate,id``,
 ``fields=state,productOrderItem.productOffering``, ``offset`` and ``limit``.
 An attribute path the model does not know is refused, never ignored.
+
+Beyond TMF630 (docs/rest.md, "Listing"): ``cursor`` (the position after
+which a page starts, as the previous page's ``X-Next-Cursor`` gave it: deep
+pages cost what the first does), ``count=exact|estimate|none`` (what
+``X-Total-Count`` costs), and ``archived=true`` (the archive of closed orders).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from adapters.rest.names import to_canonical
 from adapters.rest.parsing import priority_from_tmf
 from adapters.rest.vocabulary import TmfKind
 from core.domain.errors import IllegalArgument, IllegalAttributeValue, dotted
-from core.domain.query import MAX_PATH, Criterion, Op, OrderQuery, SortKey, path_leaf
+from core.domain.query import MAX_PATH, CountMode, Criterion, Op, OrderQuery, SortKey, path_leaf, sort_keys
 
-LIST_PARAMETERS = frozenset({"fields", "offset", "limit", "sort"})
+LIST_PARAMETERS = frozenset({"fields", "offset", "limit", "sort", "cursor", "count", "archived"})
+# The JSON text of one page's stored documents (before the profile renders them): a page ends
+# before the order that would pass it, whatever its limit (one order at least).
+MAX_PAGE_BYTES = 4 * 1024 * 1024
+MAX_CURSOR = 4096  # characters of a cursor
 _OPS = {op.value: op for op in Op}
 # top-level TMF attributes the profile renders without storing them
 _RENDERED = frozenset({"href", "@baseType"})
@@ -115,10 +128,53 @@ def fields_of(tk: TmfKind, raw: str | None) -> tuple[frozenset[str] | None, tupl
     return names, tuple(sorted(canonical))
 
 
+def cursor_token(sort: str, position: tuple[Any, ...]) -> str:
+    """The opaque ``cursor`` of a position under a sort (base64url of JSON, unpadded)."""
+    raw = json.dumps([sort, list(position)], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_position(token: str, sort: str) -> tuple[Any, ...]:
+    """The position a ``cursor`` holds; 400 when it is not one, or was made under another sort."""
+    try:
+        if len(token) > MAX_CURSOR:
+            raise ValueError
+        made_under, position = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not isinstance(made_under, str) or not isinstance(position, list):
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error):
+        raise IllegalAttributeValue("cursor", "is not a cursor this gateway gave") from None
+    if made_under != sort:
+        raise IllegalAttributeValue("cursor", "was given for another sort: keep the sort while paging")
+    return tuple(position)
+
+
+def _count_mode(raw: str | None, paging_on: bool) -> CountMode:
+    """``count``; by default exact on a first page, and not again on the pages after it."""
+    if raw is None:
+        return CountMode.NONE if paging_on else CountMode.EXACT
+    try:
+        return CountMode(raw)
+    except ValueError:
+        raise IllegalAttributeValue("count", "must be exact, estimate or none") from None
+
+
+def _archived(raw: str | None) -> bool:
+    if raw is None or raw == "false":
+        return False
+    if raw == "true":
+        return True
+    raise IllegalAttributeValue("archived", "must be true or false")
+
+
 @dataclass(frozen=True)
 class ListRequest:
     query: OrderQuery
     fields: frozenset[str] | None
+    sort: str  # as the client wrote it: a cursor is made under it
+
+    def next_cursor(self, position: tuple[Any, ...] | None) -> str | None:
+        return None if position is None else cursor_token(self.sort, position)
 
 
 def list_request(
@@ -129,15 +185,26 @@ def list_request(
     fields, attributes = fields_of(tk, single.get("fields"))
     limit = paging_value(single.get("limit"), "limit")
     limit = default_limit if limit is None else min(limit, max_limit)
+    sort = _sort(tk, single.get("sort"))
+    raw_sort = single.get("sort") or ""
+    token = single.get("cursor")
+    after = cursor_position(token, raw_sort) if token else None
+    if after is not None and len(after) != len(sort_keys(sort)):
+        raise IllegalAttributeValue("cursor", "does not fit this sort")
     query = OrderQuery(
         kind=tk.kind,
         criteria=criteria(tk, [(k, v) for k, v in pairs if k not in LIST_PARAMETERS]),
-        sort=_sort(tk, single.get("sort")),
+        sort=sort,
         offset=paging_value(single.get("offset"), "offset") or 0,
         limit=limit,
         attributes=attributes,
+        archived=_archived(single.get("archived")),
+        after=after,
+        count=_count_mode(single.get("count"), after is not None),
+        as_documents=True,
+        max_bytes=MAX_PAGE_BYTES,
     )
-    return ListRequest(query, fields)
+    return ListRequest(query, fields, raw_sort)
 
 
 @dataclass(frozen=True)

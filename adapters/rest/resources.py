@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from adapters.rest.auth import CALLER
 from adapters.rest.body import etag, flag, if_match, read_json
 from adapters.rest.errors import RestError
 from adapters.rest.filters import fields_of, list_request
+from adapters.rest.listing import page_headers
 from adapters.rest.mapping import history_to_tmf, order_href, order_to_tmf, select_fields
 from adapters.rest.names import tmf_words
 from adapters.rest.parsing import order_value
@@ -23,9 +25,20 @@ from adapters.rest.settings import RestSettings
 from adapters.rest.validation import check_body
 from adapters.rest.vocabulary import TmfKind
 from core.document.render import history_to_dict, order_to_dict
+from core.domain.errors import ObjectNotFound
 from core.domain.feasibility import FeasibilityReport
 from core.domain.model import Order
+from core.domain.query import CountMode, Criterion, Op, OrderQuery
+from core.ports import QueryPage
 from core.usecases import OrderManagement
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """A JSON response written by orjson: a page of fifty orders is several times faster to
+    write than with the standard library's encoder, as the stored documents are."""
+    return web.Response(
+        body=orjson.dumps(body), status=status, headers=headers, content_type="application/json"
+    )
 
 
 def base_url(request: web.Request, settings: RestSettings) -> str:
@@ -88,12 +101,20 @@ class OrderResource:
         headers = {"ETag": etag(order.version)}
         if status == 201:
             headers["Location"] = order_href(base_url(request, self.settings), self.tk, order.id)
-        return web.json_response(self.render(request, order, fields), status=status, headers=headers)
+        return json_response(self.render(request, order, fields), status=status, headers=headers)
 
     def render_all(
         self, request: web.Request, orders: Sequence[Order], fields: frozenset[str] | None
     ) -> list[Any]:
         return [self.render(request, o, fields) for o in orders]
+
+    def render_page(self, request: web.Request, page: QueryPage, fields: frozenset[str] | None) -> list[Any]:
+        """A list page in TMF form: from the documents the store gave (no ``Order`` built, only
+        the selected parts when ``fields`` is given), else from its orders."""
+        if page.documents is None:
+            return self.render_all(request, page.orders, fields)
+        base = base_url(request, self.settings)
+        return [select_fields(order_to_tmf(self.tk, doc, base), fields) for doc in page.documents]
 
     async def list(self, request: web.Request) -> web.Response:
         wanted = list_request(
@@ -103,17 +124,43 @@ class OrderResource:
             max_limit=self.settings.max_limit,
         )
         page = await self.orders.query_orders(request[CALLER], wanted.query)
-        headers = {"X-Total-Count": str(page.total), "X-Result-Count": str(len(page.orders))}
-        return web.json_response(self.render_all(request, page.orders, wanted.fields), headers=headers)
+        headers = page_headers(request, page, wanted.next_cursor(page.after))
+        return json_response(self.render_page(request, page, wanted.fields), headers=headers)
 
     async def retrieve(self, request: web.Request) -> web.Response:
         return await self.retrieve_order(request, request.match_info["id"])
 
     async def retrieve_order(self, request: web.Request, order_id: str) -> web.Response:
-        only_parameters(request, {"fields"})
+        only_parameters(request, {"fields", "archived"})
         fields, attributes = fields_of(self.tk, request.query.get("fields"))
+        if flag(request, "archived"):
+            return await self.retrieve_archived(request, order_id, fields, attributes)
         order = await self.orders.get_order(request[CALLER], self.tk.kind, order_id, attributes)
         return self.respond(request, order, fields=fields)
+
+    async def retrieve_archived(
+        self,
+        request: web.Request,
+        order_id: str,
+        fields: frozenset[str] | None,
+        attributes: tuple[str, ...] | None,
+    ) -> web.Response:
+        """An archived order, read as a query of the archive (the caller sees only its own)."""
+        query = OrderQuery(
+            kind=self.tk.kind,
+            criteria=(Criterion("id", Op.EQ, (order_id,), self.tk.kind),),
+            limit=1,
+            attributes=attributes,
+            archived=True,
+            count=CountMode.NONE,
+            as_documents=True,
+        )
+        page = await self.orders.query_orders(request[CALLER], query)
+        if not page.documents:
+            raise ObjectNotFound(f"no archived {self.tk.kind.value} {order_id!r}")
+        doc = page.documents[0]
+        body = select_fields(order_to_tmf(self.tk, doc, base_url(request, self.settings)), fields)
+        return json_response(body, headers={"ETag": etag(doc["version"])})
 
     async def create(self, request: web.Request) -> web.Response:
         only_parameters(request, {"fields", "dryRun"})

@@ -384,8 +384,8 @@ class PgUnitOfWork:
 
     async def query(self, query: OrderQuery, client_id: str | None) -> QueryPage:
         async with self._engine.connect() as conn:
-            docs, total = await run_query(conn, query, client_id)
-        return QueryPage([order_from_dict(d) for d in docs], total)
+            found = await run_query(conn, query, client_id)
+        return found.page(query.as_documents)
 
     async def commit(self) -> None:
         writes, events = self._writes, self.events

@@ -86,8 +86,7 @@ class SqlaOrderRepository:
             raise ResyncRequired(f"order {order.id!r} changed since it was read")
 
     async def query(self, query: OrderQuery, client_id: str | None) -> QueryPage:
-        docs, total = await run_query(self._conn, query, client_id)
-        return QueryPage([order_from_dict(d) for d in docs], total)
+        return (await run_query(self._conn, query, client_id)).page(query.as_documents)
 
 
 class SqlaOutbox:

@@ -3,6 +3,8 @@ scalar columns that queries filter and sort on, each indexed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -24,25 +26,36 @@ metadata = MetaData()
 Document = JSON().with_variant(JSONB(), "postgresql")
 Seq = BigInteger().with_variant(Integer(), "sqlite")
 
+
+def _order_columns() -> list[Column[Any]]:
+    """The columns of an order row (the order book and its archive have the same)."""
+    return [
+        Column("id", String(128), primary_key=True),
+        Column("kind", String(16), nullable=False),
+        Column("client_id", String(128), nullable=False),
+        Column("state", String(32), nullable=False),
+        Column("order_type", String(128), nullable=False),
+        Column("external_id", String(256)),
+        Column("priority", String(16)),
+        Column("order_date", DateTime()),
+        Column("requested_start_date", DateTime()),
+        Column("requested_completion_date", DateTime()),
+        Column("completion_date", DateTime()),
+        Column("version", Integer, nullable=False),
+        Column("document", Document, nullable=False),
+    ]
+
+
 orders = Table(
     "orders",
     metadata,
-    Column("id", String(128), primary_key=True),
-    Column("kind", String(16), nullable=False),
-    Column("client_id", String(128), nullable=False),
-    Column("state", String(32), nullable=False),
-    Column("order_type", String(128), nullable=False),
-    Column("external_id", String(256)),
-    Column("priority", String(16)),
-    Column("order_date", DateTime()),
-    Column("requested_start_date", DateTime()),
-    Column("requested_completion_date", DateTime()),
-    Column("completion_date", DateTime()),
-    Column("version", Integer, nullable=False),
-    Column("document", Document, nullable=False),
-    Index("ix_orders_client_kind_date", "client_id", "kind", "order_date"),
-    Index("ix_orders_kind_state", "kind", "state"),
+    *_order_columns(),
+    # Each list index ends with the default sort (order_date, id): a page of a client's or a
+    # state's orders, and the keyset position after it, are one range of the index (0005).
+    Index("ix_orders_client_kind_date_id", "client_id", "kind", "order_date", "id"),
+    Index("ix_orders_kind_state_date", "kind", "state", "order_date", "id"),
     Index("ix_orders_external_id", "external_id"),
+    Index("ix_orders_kind_date_id", "kind", "order_date", "id"),
     Index("ix_orders_order_date", "order_date"),
     Index("ix_orders_requested_completion", "requested_completion_date"),
 )
@@ -51,6 +64,25 @@ orders = Table(
 Index(
     "ix_orders_document",
     orders.c.document,
+    postgresql_using="gin",
+    postgresql_ops={"document": "jsonb_path_ops"},
+).ddl_if(dialect="postgresql")
+
+# Closed orders an operator archived (``ordergate archive``): the orders table's columns and
+# query indexes, and when each was moved.  Read-only for the gateway (``?archived=true``).
+orders_archive = Table(
+    "orders_archive",
+    metadata,
+    *_order_columns(),
+    Column("archived_at", DateTime(), nullable=False),
+    Index("ix_orders_archive_client_kind_date", "client_id", "kind", "order_date", "id"),
+    Index("ix_orders_archive_kind_state_date", "kind", "state", "order_date", "id"),
+    Index("ix_orders_archive_external_id", "external_id"),
+    Index("ix_orders_archive_kind_date_id", "kind", "order_date", "id"),
+)
+Index(
+    "ix_orders_archive_document",
+    orders_archive.c.document,
     postgresql_using="gin",
     postgresql_ops={"document": "jsonb_path_ops"},
 ).ddl_if(dialect="postgresql")

@@ -79,14 +79,47 @@ class SortKey:
             raise IllegalArgument(f"cannot sort by {self.path[:MAX_PATH]!r}")
 
 
+class CountMode(StrEnum):
+    """How a query counts its matches.  An exact count visits every match (an index scan of
+    all of them, on every page); an estimate is the database planner's, at the cost of
+    planning the query once; none skips counting."""
+
+    EXACT = "exact"
+    ESTIMATE = "estimate"
+    NONE = "none"
+
+
+def sort_keys(keys: tuple[SortKey, ...]) -> tuple[SortKey, ...]:
+    """The full sort of a query: the default (orderDate, id) or the keys given, ended by id
+    where it is not among them, so that the order is total and a position names one place."""
+    keys = keys or (SortKey("orderDate"), SortKey("id"))
+    return keys if any(k.path == "id" for k in keys) else (*keys, SortKey("id"))
+
+
 @dataclass(frozen=True, slots=True)
 class OrderQuery:
+    """What to find and how much of it.
+
+    ``after`` is a keyset position: the sort values (``sort_keys``) of the last order of the
+    previous page; the page starts after it, which costs the same however deep it is (an
+    ``offset`` makes the store walk past every order before it).  ``archived`` reads the
+    archive of closed orders instead of the order book.  ``as_documents``: the caller reads
+    canonical documents (``QueryPage.documents``), holding at least ``attributes`` when those
+    are given, so the store need build no ``Order``.  ``max_bytes`` bounds the JSON text of
+    one page's documents: the page ends before the order that would pass it (one order at
+    least)."""
+
     kind: Kind | None = None
     criteria: tuple[Criterion, ...] = ()
     sort: tuple[SortKey, ...] = ()
     offset: int = 0
     limit: int | None = None
     attributes: tuple[str, ...] | None = None
+    archived: bool = False
+    after: tuple[Any, ...] | None = None
+    count: CountMode = CountMode.EXACT
+    as_documents: bool = False
+    max_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if self.offset < 0:
@@ -95,6 +128,12 @@ class OrderQuery:
             raise IllegalAttributeValue("limit", "must not be negative")
         if len(self.criteria) > MAX_CRITERIA:
             raise IllegalArgument(f"a query takes at most {MAX_CRITERIA} filters")
+        if self.after is not None and len(self.after) != len(sort_keys(self.sort)):
+            raise IllegalAttributeValue("cursor", "does not fit this sort")
+        if self.after is not None and self.offset:
+            raise IllegalArgument("a query takes an offset or a position to start after, not both")
+        if self.max_bytes is not None and self.max_bytes < 1:
+            raise IllegalAttributeValue("max_bytes", "must be positive")
         check_attributes(self.attributes, self.kind)
 
 
@@ -200,6 +239,42 @@ def sort_documents(documents: list[dict[str, Any]], keys: tuple[SortKey, ...]) -
             return (bool(vals), value)
 
         documents.sort(key=k, reverse=key.descending)
+
+
+def sort_value(document: Mapping[str, Any], path: str) -> Any:
+    """The value an order sorts by on ``path`` (None when it has none), as positions hold it:
+    dates as ISO text."""
+    vals = values_at(document, path)
+    return vals[0] if vals else None
+
+
+def _position_key(values: Iterable[Any], keys: tuple[SortKey, ...]) -> tuple[Any, ...]:
+    """A tuple that compares as the sort does: missing values first ascending, last descending."""
+    out: list[tuple[int, Any] | _Reversed] = []
+    for value, key in zip(values, keys, strict=True):
+        if key.path in DATE_FIELDS and isinstance(value, str):
+            value = parse_date(value, key.path)
+        present = (1, value) if value is not None else (0, "")
+        out.append(present if not key.descending else _Reversed(present))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reversed:
+    value: tuple[int, Any]
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return bool(other.value < self.value)
+
+    def __gt__(self, other: _Reversed) -> bool:
+        return bool(other.value > self.value)
+
+
+def is_after(document: Mapping[str, Any], keys: tuple[SortKey, ...], position: tuple[Any, ...]) -> bool:
+    """Whether ``document`` sorts after ``position`` under the full sort ``keys`` (the reference
+    meaning of ``OrderQuery.after``)."""
+    mine = _position_key((sort_value(document, k.path) for k in keys), keys)
+    return mine > _position_key(position, keys)
 
 
 def _projection(attributes: Iterable[str]) -> dict[str, Any]:

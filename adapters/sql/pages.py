@@ -1,0 +1,236 @@
+"""One page of a query in one statement, and what it costs to count the matches.
+
+The statement reads each order's document as JSON text (parsed here, once)
+beside its sort values, which give the page's last position.  It asks for
+one order more than the page holds, so a page knows whether another follows
+without counting.  On PostgreSQL:
+
+* ``fields`` selects in the database: only the top-level entries of the
+  document the selected attributes lie in (and ``id``, ``kind``, ``orderType``,
+  ``@baseType``, which every rendering needs) leave it, so twenty orders of
+  thirteen thousand items listed with ``fields=id`` cost twenty small objects,
+  not twenty whole documents.
+* A page is bounded in bytes as well as in orders: a running sum of the
+  documents' JSON text, in the same statement, ends it before the order that
+  would pass ``max_bytes`` (one order at least); the rows past it never leave
+  the database.
+* An exact count visits every match; ``estimate`` asks the planner instead
+  (``EXPLAIN``, no row read) and counts exactly only when it expects few.
+
+The embedded SQLite store gets the same answers, computed in Python where
+PostgreSQL does it in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+from core.document.parse import order_from_dict
+from core.document.render import iso
+from core.domain.query import (
+    CountMode,
+    Criterion,
+    OrderQuery,
+    is_after,
+    matches,
+    sort_documents,
+    sort_keys,
+    sort_value,
+)
+from core.ports import QueryPage
+
+# Below this many expected matches an estimate is replaced by the exact count: it is cheap.
+EXACT_BELOW = 1000
+ALWAYS_SELECTED = ("id", "kind", "orderType", "@baseType", "version")
+
+
+@dataclass
+class Found:
+    """A page of canonical documents, the count of all matches and the page's last position
+    when more follow."""
+
+    documents: list[dict[str, Any]]
+    after: tuple[Any, ...] | None = None
+    total: int = 0
+    count: CountMode = CountMode.EXACT
+    bytes: int = field(default=0, compare=False)
+
+    def page(self, as_documents: bool) -> QueryPage:
+        """The port's page: the documents as they are, or the orders they hold."""
+        if as_documents:
+            return QueryPage([], self.total, self.count, self.documents, self.after)
+        orders = [order_from_dict(d) for d in self.documents]
+        return QueryPage(orders, self.total, self.count, None, self.after)
+
+
+class Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON) <statement>``: the plan PostgreSQL would run, nothing executed."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: sa.Select[Any], analyze: bool = False) -> None:
+        self.statement = statement
+        self.analyze = analyze  # run it, and give the times (diagnosis)
+
+
+@compiles(Explain, "postgresql")
+def _explain(element: Explain, compiler: Any, **kw: Any) -> str:
+    options = "ANALYZE, BUFFERS, FORMAT TEXT" if element.analyze else "FORMAT JSON"
+    return f"EXPLAIN ({options}) " + str(compiler.process(element.statement, **kw))
+
+
+async def plan_of(conn: AsyncConnection, statement: sa.Select[Any]) -> dict[str, Any]:
+    """The top node of the plan of ``statement`` (PostgreSQL)."""
+    raw = (await conn.execute(Explain(statement))).scalar_one()
+    plan = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+    return dict(plan[0]["Plan"])
+
+
+def selected_keys(attributes: tuple[str, ...]) -> list[str]:
+    """The document's top-level entries the selected attributes lie in, and those always kept."""
+    return sorted({a.split(".", 1)[0] for a in attributes} | set(ALWAYS_SELECTED))
+
+
+def _body(tbl: sa.Table, q: OrderQuery, postgres: bool) -> sa.ColumnElement[Any]:
+    doc = tbl.c.document
+    if not (postgres and q.as_documents and q.attributes is not None):
+        return doc
+    key = sa.func.unnest(sa.literal(selected_keys(q.attributes), ARRAY(sa.Text))).column_valued("k")
+    entry = doc.op("->", return_type=JSONB)(key)
+    return (
+        sa.select(sa.func.jsonb_object_agg(key, entry)).where(doc.op("?", return_type=sa.Boolean)(key))
+    ).scalar_subquery()
+
+
+# Every order has these (the server sets them): they sort without a NULLS clause, which would
+# keep PostgreSQL from reading them in the order of their indexes.
+ALWAYS_PRESENT = frozenset({"id", "kind", "clientId", "state", "orderType", "version", "orderDate"})
+
+
+def _ordered(cols: list[sa.ColumnElement[Any]], q: OrderQuery) -> list[sa.ColumnElement[Any]]:
+    """Missing values first ascending, last descending: as ``sort_documents`` does."""
+    out: list[sa.ColumnElement[Any]] = []
+    for c, k in zip(cols, sort_keys(q.sort), strict=True):
+        if k.path in ALWAYS_PRESENT:
+            out.append(c.desc() if k.descending else c.asc())
+        else:
+            out.append(c.desc().nulls_last() if k.descending else c.asc().nulls_first())
+    return out
+
+
+def page_statement(
+    tbl: sa.Table, q: OrderQuery, where: list[Any], cols: list[sa.ColumnElement[Any]], postgres: bool
+) -> sa.Select[Any]:
+    """The page: its orders chosen by key and sort values first (from an index alone where one
+    holds them all), their documents read after, for those orders only -- an ``offset`` walks
+    past index entries, not past documents turned into text."""
+    labelled = [c.label(f"k{i}") for i, c in enumerate(cols)]
+    chosen = sa.select(tbl.c.id.label("chosen_id"), *labelled).where(*where)
+    chosen = chosen.order_by(*_ordered(cols, q)).offset(q.offset or None)
+    if q.limit is not None:
+        chosen = chosen.limit(q.limit + 1)  # one more: is there a next page?
+    picked = chosen.subquery("chosen")
+    keys = [picked.c[f"k{i}"] for i in range(len(cols))]
+    body = sa.cast(_body(tbl, q, postgres), sa.Text).label("body")
+    stmt = sa.select(body, *keys).select_from(picked.join(tbl, tbl.c.id == picked.c.chosen_id))
+    stmt = stmt.order_by(*_ordered(keys, q))  # type: ignore[arg-type]
+    if not (postgres and q.max_bytes):
+        return stmt
+    page = stmt.subquery("page")
+    keys = [page.c[f"k{i}"] for i in range(len(cols))]
+    size = sa.func.octet_length(page.c.body)
+    running = sa.func.sum(size).over(order_by=_ordered(keys, q), rows=(None, 0))  # type: ignore[arg-type]
+    sized = sa.select(
+        page.c.body, *keys, size.label("size"), running.label("upto"), sa.func.count().over().label("fetched")
+    ).subquery("sized")
+    out_keys = [sized.c[f"k{i}"] for i in range(len(cols))]
+    return (
+        sa.select(sized.c.body, *out_keys, sized.c.fetched)
+        .where(sized.c.upto - sized.c.size < q.max_bytes)
+        .order_by(*_ordered(out_keys, q))  # type: ignore[arg-type]
+    )
+
+
+def _json_value(value: Any) -> Any:
+    """A sort value as a position holds it (JSON: dates as ISO text in UTC)."""
+    if isinstance(value, datetime):
+        return iso(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return value
+
+
+def _bounded(bodies: list[str], max_bytes: int | None) -> int:
+    """How many of ``bodies`` fit in ``max_bytes`` (one at least)."""
+    if max_bytes is None:
+        return len(bodies)
+    used = 0
+    for n, body in enumerate(bodies):
+        used += len(body.encode())
+        if used > max_bytes and n:
+            return n
+    return len(bodies)
+
+
+async def fetch_page(
+    conn: AsyncConnection, statement: sa.Select[Any], q: OrderQuery, width: int, postgres: bool
+) -> Found:
+    """The page ``statement`` (``page_statement``) gives: documents, and the position after."""
+    rows = (await conn.execute(statement)).all()
+    fetched = int(rows[0][-1]) if rows and postgres and q.max_bytes else len(rows)
+    kept = rows[: q.limit] if q.limit is not None else rows
+    kept = kept[: _bounded([r[0] for r in kept], None if postgres else q.max_bytes)]
+    docs = [orjson.loads(r[0]) for r in kept]
+    if q.as_documents and q.attributes is not None and not postgres:
+        docs = [reduce(d, q.attributes) for d in docs]
+    more = fetched > len(kept)
+    after = tuple(_json_value(v) for v in kept[-1][1 : 1 + width]) if more and kept else None
+    return Found(docs, after, bytes=sum(len(r[0]) for r in kept))
+
+
+def reduce(document: dict[str, Any], attributes: tuple[str, ...]) -> dict[str, Any]:
+    """The document's top-level entries the selected attributes lie in (``selected_keys``)."""
+    return {k: document[k] for k in selected_keys(attributes) if k in document}
+
+
+async def count_matches(
+    conn: AsyncConnection, sql: Any, mode: CountMode, postgres: bool
+) -> tuple[int, CountMode]:
+    """The count ``mode`` asks for, with the statements of ``queries.Statements``."""
+    if mode is CountMode.NONE:
+        return 0, CountMode.NONE
+    if mode is CountMode.ESTIMATE and postgres:
+        estimate = int((await plan_of(conn, sql.estimate))["Plan Rows"])
+        if estimate >= EXACT_BELOW:
+            return estimate, CountMode.ESTIMATE
+    return int((await conn.execute(sql.count)).scalar_one()), CountMode.EXACT
+
+
+async def filter_in_python(
+    conn: AsyncConnection, tbl: sa.Table, q: OrderQuery, where: list[Any], rest: list[Criterion]
+) -> Found:
+    """SQLite, with criteria it cannot run: the candidates filtered, sorted and paged here."""
+    bodies = (await conn.execute(sa.select(sa.cast(tbl.c.document, sa.Text)).where(*where))).scalars()
+    docs = [d for d in (orjson.loads(b) for b in bodies) if all(matches(d, c) for c in rest)]
+    keys = sort_keys(q.sort)
+    sort_documents(docs, keys)
+    total = len(docs)
+    if q.after is not None:
+        docs = [d for d in docs if is_after(d, keys, q.after)]
+    end = None if q.limit is None else q.offset + q.limit
+    page = docs[q.offset : end]
+    page = page[: _bounded([orjson.dumps(d).decode() for d in page], q.max_bytes)]
+    more = len(docs) > q.offset + len(page)
+    after = tuple(_json_value(sort_value(page[-1], k.path)) for k in keys) if more and page else None
+    if q.as_documents and q.attributes is not None:
+        page = [reduce(d, q.attributes) for d in page]
+    if q.count is CountMode.NONE:
+        return Found(page, after, 0, CountMode.NONE)
+    return Found(page, after, total, CountMode.EXACT)
