@@ -35,6 +35,7 @@ BY_OPERATION: dict[str, tuple[str, str, str]] = {
     "getOrderHistoryByKey": ("GET", "{base}/{kind}/{id}/history", "extension"),
     "changeOrderState": ("PATCH", "{base}/{kind}/{id}", '`{"state": …}` by a fulfiller'),
     "changeOrderItemState": ("PATCH", "{base}/{kind}/{id}", '`{"<item list>": [{"id", "state"}]}`'),
+    "addOrderMilestone": ("POST", "{base}/{kind}/{id}/milestone", "a milestone by a fulfiller (extension)"),
     "getProvisioningReport": (
         "GET",
         "/tmf-api/ordergate/v1/report/provisioning",

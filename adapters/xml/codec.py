@@ -219,6 +219,12 @@ def _item_xml(out: list[str], item: Mapping[str, Any], levels: Mapping[str, Obje
         for inner in item["items"]:
             _item_xml(out, inner, levels)
         out.append("</items>")
+    for child in item.get("children", ()):
+        out.append("<child>")
+        for name in ("part", "kind", "orderId"):
+            if name in child:
+                put(out, name, child[name])
+        out.append("</child>")
     client_data(out, item, levels["Item"], ITEM_FIELDS)
     out.append("</item>")
 
@@ -250,9 +256,34 @@ def order_xml(doc: Mapping[str, Any], declare: bool = True) -> str:
         for item in doc["items"]:
             _item_xml(out, item, levels)
         out.append("</items>")
+    if "parent" in doc:
+        out.append("<parent>")
+        for name in ("kind", "orderId", "itemId"):
+            put(out, name, doc["parent"][name])
+        out.append("</parent>")
+    _tracked(out, doc, "milestones", "milestone", MILESTONE_FIELDS)
+    _tracked(out, doc, "jeopardyAlerts", "jeopardyAlert", JEOPARDY_FIELDS)
     client_data(out, doc, levels["Order"], ORDER_FIELDS | {"id"})
     out.append(f"</{name}>")
     return "".join(out)
+
+
+MILESTONE_FIELDS = ("id", "name", "milestoneDate", "status", "description", "message")
+JEOPARDY_FIELDS = ("id", "name", "alertDate", "jeopardyType", "exception", "message")
+
+
+def _tracked(out: list[str], doc: Mapping[str, Any], wrapper: str, name: str, fields: tuple[str, ...]) -> None:
+    """Milestones and jeopardy alerts: the gateway's own records, typed elements only."""
+    if wrapper not in doc:
+        return
+    out.append(f"<{wrapper}>")
+    for entry in doc[wrapper]:
+        out.append(f"<{name}>")
+        for f in fields:
+            if f in entry:
+                put(out, f, entry[f])
+        out.append(f"</{name}>")
+    out.append(f"</{wrapper}>")
 
 
 def _list(

@@ -15,7 +15,15 @@ EVENT_ELEMENTS: dict[EventType, str] = {
     EventType.ATTRIBUTES_CHANGED: "orderAttributeValueChangeEvent",
     EventType.REMOVED: "orderRemoveEvent",
     EventType.INFORMATION_REQUIRED: "orderInformationRequiredEvent",
+    EventType.MILESTONE: "orderMilestoneEvent",
+    EventType.JEOPARDY: "orderJeopardyEvent",
 }
+
+
+_WITH_REASON = frozenset(
+    {EventType.CREATED, EventType.STATE_CHANGED, EventType.INFORMATION_REQUIRED}
+    | {EventType.MILESTONE, EventType.JEOPARDY}
+)
 
 
 def event_xml(event: OrderEvent) -> str:
@@ -32,7 +40,7 @@ def event_xml(event: OrderEvent) -> str:
     if event.type is EventType.STATE_CHANGED:
         put(out, "previousState", state_to_xml(event.previous_state or event.state))
     if (
-        event.type in (EventType.CREATED, EventType.STATE_CHANGED, EventType.INFORMATION_REQUIRED)
+        event.type in _WITH_REASON
         and event.reason
     ):
         put(out, "reason", event.reason)

@@ -46,7 +46,10 @@ TYPED: dict[str, str] = {
       <xs:element name="notes" type="om:{K}NoteList" minOccurs="0"/>
       <xs:element name="relatedParties" type="om:{K}RelatedPartyList" minOccurs="0"/>
       <xs:element name="relationships" type="om:{K}RelationshipList" minOccurs="0"/>
-      <xs:element name="items" type="om:{K}ItemList" minOccurs="0"/>""",
+      <xs:element name="items" type="om:{K}ItemList" minOccurs="0"/>
+      <xs:element name="parent" type="om:ParentRef" minOccurs="0"/>
+      <xs:element name="milestones" type="om:MilestoneList" minOccurs="0"/>
+      <xs:element name="jeopardyAlerts" type="om:JeopardyAlertList" minOccurs="0"/>""",
     "Item": """
       <xs:element name="id" type="xs:string"/>
       <xs:element name="action" type="om:ItemAction"/>
@@ -56,7 +59,8 @@ TYPED: dict[str, str] = {
       <xs:element name="entity" type="om:{K}Entity" minOccurs="0"/>
       <xs:element name="relationship" type="om:{K}ItemRelationship" minOccurs="0" maxOccurs="unbounded"/>
       <xs:element name="pointOfNoReturn" type="xs:boolean" minOccurs="0"/>
-      <xs:element name="items" type="om:{K}ItemList" minOccurs="0"/>""",
+      <xs:element name="items" type="om:{K}ItemList" minOccurs="0"/>
+      <xs:element name="child" type="om:ChildRef" minOccurs="0" maxOccurs="unbounded"/>""",
     "Entity": """
       <xs:element name="id" type="xs:string" minOccurs="0"/>
       <xs:element name="specification" type="om:{K}Specification" minOccurs="0"/>

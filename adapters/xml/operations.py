@@ -16,6 +16,8 @@ from lxml import etree
 from adapters.xml import events as xml_events
 from adapters.xml import reporting
 from adapters.xml.codec import (
+    MILESTONE_FIELDS,
+    by_name,
     child,
     children,
     key_element,
@@ -24,6 +26,7 @@ from adapters.xml.codec import (
     order_element,
     state_to_xml,
     sub,
+    text_in,
     text_of,
 )
 from adapters.xml.errors import error_element
@@ -366,6 +369,16 @@ class XmlOrderOperations:
     async def op_removeOrderByKey(self, caller: Caller, request: etree._Element) -> etree._Element:
         return await self._by_key(
             "removeOrderByKey", caller, request, lambda k, i, v: self.orders.remove_order(caller, k, i, v)
+        )
+
+    async def op_addOrderMilestone(self, caller: Caller, request: etree._Element) -> etree._Element:
+        found = by_name(child(request, "milestone"))  # type: ignore[arg-type]
+        milestone = {k: v for k in MILESTONE_FIELDS if (v := text_in(found, k)) is not None}
+        return await self._by_key(
+            "addOrderMilestone",
+            caller,
+            request,
+            lambda k, i, v: self.orders.add_milestone(caller, k, i, milestone, v),
         )
 
     async def op_changeOrderState(self, caller: Caller, request: etree._Element) -> etree._Element:

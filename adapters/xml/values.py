@@ -47,7 +47,7 @@ _SIMPLE = (
 _BOOL = {"true": True, "1": True, "false": False, "0": False}
 # the elements of each level the typed code reads (beside the canonical names: list wrappers, key ...)
 _ORDER_ELEMENTS = ORDER_FIELDS | {"key", "id"}
-_ITEM_ELEMENTS = frozenset({"relationship"})
+_ITEM_ELEMENTS = frozenset({"relationship", "child"})  # child: the gateway's record of the parts, not read
 _ENTITY_ELEMENTS = frozenset({"characteristic"})
 
 
@@ -159,6 +159,9 @@ def order_value(el: etree._Element) -> tuple[Kind, str | None, int | None, dict[
     items = f.get("items")
     if items is not None:
         value["items"] = [_item(i, levels) for i in children(items, "item")]
+    for name in ("parent", "milestones", "jeopardyAlerts"):
+        if name in f:
+            value[name] = []  # the gateway's own: named, so the core says they are read-only
     return kind, order_id, _int(text_in(f, "version"), "version"), value
 
 
