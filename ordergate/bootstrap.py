@@ -327,6 +327,25 @@ def _wire_operations(app: web.Application, gw: Gateway) -> None:
     )
 
 
+def _wire_dashboard(app: web.Application, gw: Gateway) -> None:
+    """GET /dashboard for admins: the metrics' database figures, the store's, the core's report."""
+    from adapters.operations.dashboard import DashboardSources, setup_dashboard
+    from adapters.rest.vocabulary import KINDS
+    from adapters.sql.dashboard import SqlaDashboardFigures
+    from core.usecases.reporting import ReportProvisioning
+
+    assert gw.operations is not None  # wired before
+    sources = DashboardSources(
+        figures=SqlaDashboardFigures(gw.store.engine),
+        report=ReportProvisioning(gw.store),
+        book=gw.operations.book.refresh,
+        probe=lambda: probe(gw),
+        href=lambda kind, order_id: f"{KINDS[kind].collection_path}/{order_id}",
+        amqp=bool(gw.settings.amqp_url),
+    )
+    setup_dashboard(app, sources, gw.credentials)
+
+
 def _infrastructure(outages: Outages) -> Callable[[BaseException], bool]:
     """For the HTTP profiles: does this failure mean the database or the broker is unavailable?
     When it does, the outage is noted at once (the watch would notice it within seconds)."""
@@ -360,6 +379,7 @@ def build_app(settings: GatewaySettings, gateway: Gateway | None = None) -> web.
     _wire_xml(app, gw)
     _wire_amqp(app, gw)
     _wire_operations(app, gw)
+    _wire_dashboard(app, gw)
     app.cleanup_ctx.append(_run_relay)
     app.cleanup_ctx.append(_run_retention)
     app.cleanup_ctx.append(_run_jeopardy_watch)

@@ -41,21 +41,42 @@ def _outcome_case() -> str:
     return f"CASE {whens} END"
 
 
-_COMPLETED = _names(states_of(Outcome.COMPLETED))
-_OPEN = _names(states_of(Outcome.OPEN))
+COMPLETED = _names(states_of(Outcome.COMPLETED))
+OPEN = _names(states_of(Outcome.OPEN))
+# Per database, over ``orders o``: the date an order is due (its expected completion date, else
+# its requested one), comparable with ``:now``; and its lead time in seconds, when it has one.
+DUE = {
+    "postgresql": "coalesce((o.document->>'expectedCompletionDate')::timestamptz AT TIME ZONE 'UTC',"
+    " o.requested_completion_date)",
+    "sqlite": "julianday(coalesce(json_extract(o.document, '$.expectedCompletionDate'),"
+    " o.requested_completion_date))",
+}
+NOW = {"postgresql": ":now", "sqlite": "julianday(:now)"}
+LEAD = {
+    "postgresql": "extract(epoch FROM o.completion_date - o.order_date)::float8",
+    # to the microsecond from the stored text: SQLite's date functions keep milliseconds only
+    "sqlite": "(round((julianday(substr(o.completion_date, 1, 19)) - julianday(substr(o.order_date, 1, 19)))"
+    " * 86400.0) + (CAST(substr(o.completion_date, 21) AS REAL) - CAST(substr(o.order_date, 21) AS REAL)) / 1e6)",
+}
 
-_POSTGRES_PICKED = f"""
+
+def _picked(dialect: str, items: str) -> str:
+    """Per order in scope: its outcome, whether it is late, its lead time, its item list."""
+    return f"""
 picked AS (
     SELECT o.id, o.kind, {_outcome_case()} AS outcome,
-           o.state IN ({_OPEN}) AND coalesce(
-               (o.document->>'expectedCompletionDate')::timestamptz AT TIME ZONE 'UTC',
-               o.requested_completion_date) < :now AS late,
-           CASE WHEN o.state IN ({_COMPLETED})
-                THEN extract(epoch FROM o.completion_date - o.order_date)::float8 END AS lead,
-           o.document->'items' AS items
+           o.state IN ({OPEN}) AND {DUE[dialect]} < {NOW[dialect]} AS late,
+           CASE WHEN o.state IN ({COMPLETED}) AND o.completion_date IS NOT NULL
+                THEN {LEAD[dialect]} END AS lead,
+           {items} AS items
     FROM orders o
     WHERE {{where}}
-),
+)"""
+
+
+_POSTGRES_PICKED = (
+    _picked("postgresql", "o.document->'items'")
+    + """,
 item (id, kind, node) AS (
     SELECT p.id, p.kind, e.value
     FROM picked p CROSS JOIN LATERAL jsonb_array_elements(p.items) e
@@ -72,22 +93,11 @@ tagged AS (
            CASE WHEN kind = 'resourceOrder' THEN node->>'action' END AS action
     FROM item
 )"""
+)
 
-_SQLITE_PICKED = f"""
-picked AS (
-    SELECT o.id, o.kind, {_outcome_case()} AS outcome,
-           o.state IN ({_OPEN}) AND coalesce(
-               julianday(json_extract(o.document, '$.expectedCompletionDate')),
-               julianday(o.requested_completion_date)) < julianday(:now) AS late,
-           CASE WHEN o.state IN ({_COMPLETED}) AND o.completion_date IS NOT NULL
-                THEN round((julianday(substr(o.completion_date, 1, 19))
-                            - julianday(substr(o.order_date, 1, 19))) * 86400.0)
-                     + (CAST(substr(o.completion_date, 21) AS REAL)
-                        - CAST(substr(o.order_date, 21) AS REAL)) / 1e6 END AS lead,
-           json_extract(o.document, '$.items') AS items
-    FROM orders o
-    WHERE {{where}}
-),
+_SQLITE_PICKED = (
+    _picked("sqlite", "json_extract(o.document, '$.items')")
+    + """,
 item (id, kind, node) AS (
     SELECT p.id, p.kind, e.value FROM picked p, json_each(p.items) e
     UNION ALL
@@ -101,6 +111,7 @@ tagged AS (
            CASE WHEN kind = 'resourceOrder' THEN json_extract(node, '$.action') END AS action
     FROM item
 )"""
+)
 
 _BASE = """
 facts AS (SELECT id, kind, outcome, late, lead FROM picked),
