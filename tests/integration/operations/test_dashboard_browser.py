@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -47,9 +47,7 @@ def _browser_missing() -> str | None:
         import selenium  # noqa: F401
     except ImportError:
         return "the selenium package is not installed (pip install -e '.[test]')"
-    missing = [
-        path for path in (CHROMIUM, CHROMEDRIVER) if not (os.access(path, os.X_OK) or shutil.which(path))
-    ]
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
     if missing:
         return (
             f"{' and '.join(missing)} not found: install Debian's browser and its driver with "
@@ -58,14 +56,18 @@ def _browser_missing() -> str | None:
     return None
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    """A headless Chromium with its console log kept; fails (or skips, with ORDERGATE_TEST_NO_BROWSER=1)
-    when there is none."""
+def require_browser() -> None:
+    """Fail, saying how to install what is missing, or skip with ORDERGATE_TEST_NO_BROWSER=1."""
     if (why := _browser_missing()) is not None:
         if os.environ.get(NO_BROWSER) == "1":
             pytest.skip(f"{NO_BROWSER}=1: {why}")
         pytest.fail(f"the dashboard is tested in a real Chromium, and {why} (or set {NO_BROWSER}=1)")
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """A headless Chromium with its console log kept."""
+    require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -187,3 +189,13 @@ async def test_the_dashboard_shows_the_book_and_follows_it_without_a_reload(brow
     print(f"dashboard screenshot: {shot}")
     errors = [e for e in await asyncio.to_thread(browser.get_log, "browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
+
+
+def test_without_chromium_the_test_fails_saying_how_to_install_it_unless_told_to_skip(monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.delenv(NO_BROWSER, raising=False)
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium chromium-driver"):
+        require_browser()
+    monkeypatch.setenv(NO_BROWSER, "1")
+    with pytest.raises(pytest.skip.Exception, match="/nonexistent/chromium not found"):
+        require_browser()
