@@ -1,4 +1,4 @@
-"""The ``ordergate`` command: serve, migrate, check, bench, hash-key, and ``--version``.
+"""The ``ordergate`` command: serve, migrate, check, archive, bench, hash-key, and ``--version``.
 
 Every command that reads settings validates all of them first (one line per
 problem, exit 2).  What can go wrong on the way up ends the command with one
@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 from ordergate import __version__
@@ -107,6 +108,39 @@ def _bench(args: argparse.Namespace) -> int:
     return int(module.main(args.rest) or 0)
 
 
+def _closed_before(raw: str) -> datetime:
+    """``--closed-before``: a date (its midnight, UTC) or a date-time with its offset."""
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a date (2025-01-01) or date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _archive(args: argparse.Namespace) -> int:
+    """Move the orders closed before a date to the archive, in batches (adapters/sql/archive.py)."""
+    from adapters.sql.archive import archive_closed
+    from adapters.sql.engine import make_engine
+
+    settings = _settings(args)
+    if settings is None:
+        return 2
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url, pool_size=1)
+        try:
+            done = await archive_closed(engine, args.closed_before, args.batch, args.pause)
+        finally:
+            await engine.dispose()
+        print(
+            f"ordergate archive: {done.moved} orders closed before {args.closed_before.isoformat()}"
+            f" moved to the archive in {done.batches} batches"
+        )
+        return 0
+
+    return asyncio.run(run())
+
+
 def _hash_key(args: argparse.Namespace) -> int:
     from adapters.identity import hash_key
 
@@ -132,8 +166,16 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--host", help="overrides ORDERGATE_HOST")
             s.add_argument("--port", help="overrides ORDERGATE_PORT")
             s.add_argument("--workers", help="overrides ORDERGATE_WORKERS (gateway processes)")
-    b = sub.add_parser("bench", help="run a benchmark: core, rest, amqp or soap")
-    b.add_argument("target", choices=["core", "rest", "amqp", "soap"])
+    a = sub.add_parser("archive", help="move the orders closed before a date to the archive")
+    a.add_argument("--database-url", help="overrides ORDERGATE_DATABASE_URL")
+    a.add_argument(
+        "--closed-before", type=_closed_before, required=True, help="a date (UTC midnight) or a date-time"
+    )
+    a.add_argument("--batch", type=int, default=500, help="orders moved per transaction (default 500)")
+    a.add_argument("--pause", type=float, default=0.0, help="seconds between batches (default 0)")
+    a.set_defaults(fn=_archive)
+    b = sub.add_parser("bench", help="run a benchmark: core, rest, amqp, soap or query")
+    b.add_argument("target", choices=["core", "rest", "amqp", "soap", "query"])
     b.add_argument(
         "rest", nargs=argparse.REMAINDER, help="options for the benchmark (see --help after the target)"
     )

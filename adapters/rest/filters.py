@@ -150,9 +150,10 @@ def cursor_position(token: str, sort: str) -> tuple[Any, ...]:
 
 
 def _count_mode(raw: str | None, paging_on: bool) -> CountMode:
-    """``count``; by default exact on a first page, and not again on the pages after it."""
+    """``count``; by default the estimate on a first page (exact when the planner expects
+    few matches: an exact count visits every match), and none on the pages after it."""
     if raw is None:
-        return CountMode.NONE if paging_on else CountMode.EXACT
+        return CountMode.NONE if paging_on else CountMode.ESTIMATE
     try:
         return CountMode(raw)
     except ValueError:
