@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 
 from adapters.sql import SqlaOrderStore
-from adapters.sql.report import statement
+from adapters.sql.report import POSTGRES_SETTINGS, statement
 from bench.measure import machine_line
 from bench.scratch import DEFAULT_PG_SERVER, asyncpg_dsn, scratch_postgres
 from core.document.render import iso
@@ -196,7 +196,10 @@ async def _explain(store: SqlaOrderStore) -> str:
         # the named parameters as asyncpg's numbered ones, for EXPLAIN
         for n, name in enumerate(params, start=1):
             sql = sql.replace(f":{name}", f"${n}")
-        plan = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql, *params.values())
+        async with conn.transaction():  # with the settings the store runs the statement with
+            for setting in POSTGRES_SETTINGS:
+                await conn.execute(setting)
+            plan = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql, *params.values())
     finally:
         await conn.close()
     return "\n".join(r[0] for r in plan)

@@ -5,8 +5,9 @@ are.  ``picked`` holds, per order in scope (an index range of
 ``order_date``), its outcome, whether it is in jeopardy and its lead time;
 ``item`` walks its items, items inside items too (a recursive CTE over the
 document's item lists: ``jsonb_array_elements`` on PostgreSQL, ``json_each``
-on SQLite); ``tagged`` gives each order's distinct (specification, action)
-pairs; ``base`` stacks the three levels of the report (kind, specification,
+on SQLite), carrying the order's facts along so that nothing joins back;
+``tagged`` gives each order's distinct (specification, action) pairs;
+``base`` stacks the three levels of the report (kind, specification,
 resource specification and action) as rows of one table, so that one
 ``GROUP BY`` counts them all.
 
@@ -77,19 +78,19 @@ picked AS (
 _POSTGRES_PICKED = (
     _picked("postgresql", "o.document->'items'")
     + """,
-item (id, kind, node) AS (
-    SELECT p.id, p.kind, e.value
+item (id, kind, outcome, late, lead, node) AS (
+    SELECT p.id, p.kind, p.outcome, p.late, p.lead, e.value
     FROM picked p CROSS JOIN LATERAL jsonb_array_elements(p.items) e
     WHERE jsonb_typeof(p.items) = 'array'
     UNION ALL
-    SELECT i.id, i.kind, e.value
+    SELECT i.id, i.kind, i.outcome, i.late, i.lead, e.value
     FROM item i CROSS JOIN LATERAL jsonb_array_elements(i.node->'items') e
-    WHERE jsonb_typeof(i.node->'items') = 'array'
+    WHERE i.node ? 'items' AND jsonb_typeof(i.node->'items') = 'array'
 ),
 tagged AS (
-    SELECT DISTINCT id,
-           coalesce(node->'entity'->'specification'->>'id',
-                    CASE WHEN kind = 'productOrder' THEN node->'productOffering'->>'id' END) AS spec,
+    SELECT DISTINCT id, kind, outcome, late, lead,
+           coalesce(node #>> '{entity,specification,id}',
+                    CASE WHEN kind = 'productOrder' THEN node #>> '{productOffering,id}' END) AS spec,
            CASE WHEN kind = 'resourceOrder' THEN node->>'action' END AS action
     FROM item
 )"""
@@ -98,13 +99,13 @@ tagged AS (
 _SQLITE_PICKED = (
     _picked("sqlite", "json_extract(o.document, '$.items')")
     + """,
-item (id, kind, node) AS (
-    SELECT p.id, p.kind, e.value FROM picked p, json_each(p.items) e
+item (id, kind, outcome, late, lead, node) AS (
+    SELECT p.id, p.kind, p.outcome, p.late, p.lead, e.value FROM picked p, json_each(p.items) e
     UNION ALL
-    SELECT i.id, i.kind, e.value FROM item i, json_each(i.node, '$.items') e
+    SELECT i.id, i.kind, i.outcome, i.late, i.lead, e.value FROM item i, json_each(i.node, '$.items') e
 ),
 tagged AS (
-    SELECT DISTINCT id,
+    SELECT DISTINCT id, kind, outcome, late, lead,
            coalesce(json_extract(node, '$.entity.specification.id'),
                     CASE WHEN kind = 'productOrder' THEN json_extract(node, '$.productOffering.id') END)
                AS spec,
@@ -114,16 +115,13 @@ tagged AS (
 )
 
 _BASE = """
-facts AS (SELECT id, kind, outcome, late, lead FROM picked),
 base AS (
-    SELECT 'kind' AS level, kind, NULL AS spec, NULL AS action, outcome, late, lead FROM facts
+    SELECT 'kind' AS level, kind, NULL AS spec, NULL AS action, outcome, late, lead FROM picked
     UNION ALL
-    SELECT 'specification', f.kind, t.spec, NULL, f.outcome, f.late, f.lead
-    FROM (SELECT DISTINCT id, spec FROM tagged) t JOIN facts f ON f.id = t.id
+    SELECT 'specification', kind, spec, NULL, outcome, late, lead
+    FROM (SELECT DISTINCT id, kind, outcome, late, lead, spec FROM tagged) per_spec
     UNION ALL
-    SELECT 'action', f.kind, t.spec, t.action, f.outcome, f.late, f.lead
-    FROM tagged t JOIN facts f ON f.id = t.id
-    WHERE t.action IS NOT NULL
+    SELECT 'action', kind, spec, action, outcome, late, lead FROM tagged WHERE action IS NOT NULL
 )"""
 
 _COUNTED = ("n_ordered", *(f"n_{o.value}" for o in Outcome), "n_late")
@@ -212,7 +210,7 @@ def _row(values: tuple[Any, ...]) -> ReportRow:
 # tell how many items an order holds, guesses a hundred per order, and so judges the statement
 # costly enough to compile to machine code: with 100,000 orders that took longer than running it.
 # Its sorts (the distinct specifications, the groups) hold a few hundred bytes per order.
-_POSTGRES_SETTINGS = ("SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'")
+POSTGRES_SETTINGS = ("SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'")
 _TIMESTAMPS = {name: sa.DateTime() for name in ("start", "end", "now")}
 
 
@@ -222,7 +220,7 @@ async def provisioning_figures(engine: AsyncEngine, scope: ReportScope) -> list[
     typed = sa.text(sql).bindparams(*(sa.bindparam(n, type_=t) for n, t in _TIMESTAMPS.items()))
     async with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            for setting in _POSTGRES_SETTINGS:
+            for setting in POSTGRES_SETTINGS:
                 await conn.execute(sa.text(setting))
         result = await conn.execute(typed, params)
         return [_row(tuple(r)) for r in result]
