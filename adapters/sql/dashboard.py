@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import naive_utc
-from adapters.sql.report import COMPLETED, DUE, LEAD, NOW, OPEN
+from adapters.sql.report import BOOK, COMPLETED, DUE, LEAD, NOW, OPEN
 from core.domain.model import Kind
 
 _KINDS = ", ".join(f"'{k.value}'" for k in Kind)  # lets the (kind, state, ...) index serve "any kind"
@@ -86,13 +86,14 @@ class SqlaDashboardFigures:
         self, start: datetime, end: datetime, bounds: Sequence[float]
     ) -> dict[Kind, list[int]]:
         """Per kind, completed orders ordered in [start, end) by lead time: below ``bounds[0]``
-        seconds, below ``bounds[1]`` ..., and at least the last bound (``len(bounds) + 1`` counts)."""
+        seconds, below ``bounds[1]`` ..., and at least the last bound (``len(bounds) + 1`` counts).
+        Archived orders count, as in the report."""
         whens = " ".join(f"WHEN lead < {float(b)!r} THEN {i}" for i, b in enumerate(bounds))
+        done = f"o.order_date >= :start AND o.order_date < :end AND o.state IN ({COMPLETED})"
+        book = BOOK.replace("{where}", done + " AND o.completion_date IS NOT NULL")
         sql = f"""
             SELECT kind, CASE {whens} ELSE {len(bounds)} END AS bucket, count(*)
-            FROM (SELECT o.kind, {LEAD[self._dialect]} AS lead FROM orders o
-                  WHERE o.order_date >= :start AND o.order_date < :end
-                    AND o.state IN ({COMPLETED}) AND o.completion_date IS NOT NULL) done
+            FROM (SELECT o.kind, {LEAD[self._dialect]} AS lead FROM ({book}) o) done
             GROUP BY 1, 2"""
         out = {kind: [0] * (len(bounds) + 1) for kind in Kind}
         for kind, bucket, n in await self._rows(sql, start=start, end=end):

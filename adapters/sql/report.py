@@ -2,7 +2,8 @@
 
 The statement computes ``core.domain.report.report_rows`` where the orders
 are.  ``picked`` holds, per order in scope (an index range of
-``order_date``), its outcome, whether it is in jeopardy and its lead time;
+``order_date``, in the book and in its archive), its outcome, whether it
+is in jeopardy and its lead time;
 ``item`` walks its items, items inside items too (a recursive CTE over the
 document's item lists: ``jsonb_array_elements`` on PostgreSQL, ``json_each``
 on SQLite), carrying the order's facts along so that nothing joins back;
@@ -61,6 +62,14 @@ LEAD = {
 }
 
 
+# The orders in scope: the book's and the archive's (closed orders an operator moved there are
+# still orders of the window); ``{where}`` is applied in each, where their indexes serve it.
+_COLUMNS = "id, kind, client_id, state, order_date, requested_completion_date, completion_date, document"
+BOOK = " UNION ALL ".join(
+    f"SELECT {_COLUMNS} FROM {table} o WHERE {{where}}" for table in ("orders", "orders_archive")
+)
+
+
 def _picked(dialect: str, items: str) -> str:
     """Per order in scope: its outcome, whether it is late, its lead time, its item list."""
     return f"""
@@ -70,8 +79,7 @@ picked AS (
            CASE WHEN o.state IN ({COMPLETED}) AND o.completion_date IS NOT NULL
                 THEN {LEAD[dialect]} END AS lead,
            {items} AS items
-    FROM orders o
-    WHERE {{where}}
+    FROM ({BOOK}) o
 )"""
 
 

@@ -122,3 +122,14 @@ async def test_the_use_case_over_the_sql_store(sql_store):
     assert any(s.actions for k in report.kinds for s in k.specifications)
     assert any(k.figures.lead_time for k in report.kinds)
     assert any(k.figures.in_jeopardy for k in report.kinds)
+
+
+async def test_orders_moved_to_the_archive_still_count(sql_store):
+    from adapters.sql.archive import archive_closed
+
+    await _book(sql_store, Clock())
+    scope = SCOPES["every kind and client"]
+    before = arrange(scope.kinds, await sql_store.provisioning_figures(scope))
+    moved = await archive_closed(sql_store.engine, T0 + timedelta(days=30))
+    assert moved.moved > 5, "the book should hold closed orders"
+    assert arrange(scope.kinds, await sql_store.provisioning_figures(scope)) == before
