@@ -53,14 +53,27 @@ def _http_url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def announce(gw: Gateway, sock: socket.socket, done: str) -> None:
+def announce(gw: Gateway, sock: socket.socket, done: str | None) -> None:
     """One line per listener and store, none with a password."""
-    url, worker = _http_url(sock), os.environ.get("ORDERGATE_WORKER")
+    _announce(gw, _http_url(sock), done)
+
+
+async def announce_worker(gw: Gateway, settings: GatewaySettings) -> None:
+    """A worker under gunicorn: once its AMQP profile consumes, where it serves (the arbiter
+    checked the database and the schema, and said so, before any worker started)."""
+    await _amqp_started(gw)
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    _announce(gw, f"http://{host}:{settings.port}", None)
+
+
+def _announce(gw: Gateway, url: str, done: str | None) -> None:
+    worker = os.environ.get("ORDERGATE_WORKER")
     process = f"worker {worker} of {gw.settings.workers}" if worker else "1 process"
     log.info("ordergate %s serving (%s, pid %d)", __version__, process, os.getpid())
     log.info("REST %s/tmf-api/...; SOAP %s/soap/OrderManagement (WSDL: ?wsdl)", url, url)
     log.info("health %s/healthz, readiness %s/readyz, XSD %s/xml/ordermanagement.xsd", url, url, url)
-    log.info("%s", done.replace(gw.store.url, safe_url(gw.store.url)))
+    if done is not None:
+        log.info("%s", done.replace(gw.store.url, safe_url(gw.store.url)))
     if gw.amqp is not None:
         log.info("%s", gw.amqp.describe())
     else:

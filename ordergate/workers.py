@@ -1,158 +1,194 @@
-"""``ordergate serve`` with several worker processes (``ORDERGATE_WORKERS``).
+"""``ordergate serve`` with several worker processes (``ORDERGATE_WORKERS``), on gunicorn.
 
-One Python process runs on one core.  With ``workers`` above one, the
-command becomes a supervisor that starts that many gateway processes and
-restarts any that dies.  Each worker is a whole gateway: it serves HTTP on
-the same port (``SO_REUSEPORT``: the kernel spreads connections), consumes
-the AMQP request queue beside the others (competing consumers, each with its
-prefetch), and runs an outbox relay and hub dispatcher, of which the lease
-lets one at a time work.  Exactly-once answers across workers come from the
-request log, as across restarts.
+One Python process runs on one core.  With ``workers`` above one, ``serve``
+becomes gunicorn's arbiter running the gateway in aiohttp's
+``GunicornWebWorker``s -- the process manager Python operators know, chosen
+over the hand-written supervisor it replaced because it held up better
+under a killed worker and a reload (``docs/architecture.md``, Processes):
 
-SIGTERM or SIGINT stops the workers (each finishes what it has in flight)
-and then the supervisor.
+* one listening socket, bound by the arbiter and inherited by every worker:
+  a worker that dies or is recycled leaves the connections still waiting to
+  be accepted to the others (with a socket per worker, ``SO_REUSEPORT``, the
+  kernel resets them);
+* ``SIGHUP`` starts new workers, then stops the old ones gracefully (each
+  lingers a second between its last accept and closing idle connections,
+  ``LingeringRunner``): nothing in flight is cut, no connection refused;
+* a worker whose event loop stalls for ``TIMEOUT_SECONDS`` is killed and
+  replaced (the aiohttp worker tells the arbiter it is alive every second),
+  one that dies is replaced at once, and a worker whose arbiter dies stops;
+  ``SIGTTIN`` / ``SIGTTOU`` add and remove a worker on a running host.
 
-Metrics are the host's: the supervisor names one directory in every
-worker's environment (``PROMETHEUS_MULTIPROC_DIR``: the operator's, emptied
-at start, or a temporary one), where each worker writes its figures and
-from which a scrape of any worker adds them all up; when a worker exits,
-its live gauges are removed (``adapters.operations.multiprocess``).
+Each worker is a whole gateway, as one process is: HTTP on the shared
+socket, the AMQP request queue as a competing consumer (each with its
+prefetch), the relay and hub dispatcher under their leases.  Exactly-once
+answers across workers come from the request log, as across restarts.
 
-Before any worker starts, ``supervise`` checks once what every worker would
-check (credentials file, port, database, schema, broker), so a misstep ends
-the command with one line instead of N workers failing and being restarted.
+Before the arbiter starts, ``supervise`` checks once what every worker
+would (credentials file, port, database, schema, broker), so a misstep ends
+the command with one line instead of N workers failing.  Metrics are the
+host's: every worker writes its figures to one directory
+(``PROMETHEUS_MULTIPROC_DIR``: the operator's, emptied at start, or a
+temporary one) from which a scrape of any worker adds them all up; when a
+worker exits, its live gauges are removed (``adapters.operations``).  Each
+worker is numbered (``ORDERGATE_WORKER``, in its log lines), and gunicorn's
+own lines go through the gateway's logging (text or JSON).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
+import itertools
 import logging
 import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Sequence
-from types import FrameType
+from typing import Any
+
+from aiohttp import web
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+from gunicorn.glogging import Logger
 
 from ordergate.settings import GatewaySettings
 
 log = logging.getLogger("ordergate.workers")
 
-WORKER_ENV = "ORDERGATE_WORKER"  # set in a worker's environment: it serves, never supervises
-BAD_SETTINGS = 2  # a worker's exit code when a setting cannot be used: restarting cannot help
-PR_SET_PDEATHSIG = 1
-STOP_SECONDS = 30.0
+WORKER_ENV = "ORDERGATE_WORKER"  # set in a worker's environment: its number
+BAD_SETTINGS = 2  # the command's exit code when a worker cannot start: restarting cannot help
+WORKER_BOOT_ERROR, APP_LOAD_ERROR = Arbiter.WORKER_BOOT_ERROR, Arbiter.APP_LOAD_ERROR
+
+WORKER_CLASS = "aiohttp.GunicornWebWorker"
+GRACEFUL_SECONDS = 30  # a stopping worker's time to finish (HTTP 20 s, AMQP 10 s, relay 10 s)
+TIMEOUT_SECONDS = 30  # a worker silent this long (its event loop stalled) is killed and replaced
+LINGER_SECONDS = 1.0  # a stopping worker's pause between its last accept and closing idle connections
 
 
-class Supervisor:
+class LingeringRunner(web.AppRunner):
+    """Stops accepting, then waits a moment before closing the connections that look idle.
+
+    aiohttp closes every connection with no request under way as soon as it stops accepting; a
+    connection the worker accepted an instant before, whose request is still on its way, looks
+    idle and is reset -- under ``SIGHUP`` or recycling that is a failed request the other workers
+    would have served.  After the pause those requests are under way, and are finished."""
+
+    async def cleanup(self) -> None:
+        for site in list(self.sites):
+            await site.stop()
+        await asyncio.sleep(LINGER_SECONDS)
+        await super().cleanup()
+
+
+class GatewayLogger(Logger):
+    """gunicorn's messages through the gateway's handlers (text or JSON), not handlers of its own."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in list(self.error_log.handlers):
+            self.error_log.removeHandler(handler)
+        self.error_log.propagate = True
+        self.access_log.propagate = False  # the gateway writes its own access line
+
+
+def _address(settings: GatewaySettings) -> str:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"{host}:{settings.port}"
+
+
+class GatewayArbiter(BaseApplication):  # type: ignore[misc]
+    """gunicorn's arbiter running ``factory`` (the gateway) in ``settings.workers`` workers."""
+
     def __init__(
         self,
-        command: Sequence[str],
-        workers: int,
-        env: dict[str, str] | None = None,
-        exited: Callable[[int], None] = lambda _pid: None,
+        settings: GatewaySettings,
+        factory: Callable[[], Any],
+        worker_exited: Callable[[int], None],
     ) -> None:
-        self._command = list(command)
-        self._workers = workers
-        self._env = {**(os.environ if env is None else env), WORKER_ENV: "1"}
-        self._exited = exited  # told the pid of each worker that is gone
-        self._stopping = False
+        self._settings = settings
+        self._factory = factory
+        self._worker_exited = worker_exited
+        super().__init__()
 
-    def stop(self, _signum: int = 0, _frame: FrameType | None = None) -> None:
-        self._stopping = True
+    def load_config(self) -> None:
+        s = self._settings
+        options: dict[str, Any] = {
+            "bind": [_address(s)],
+            "workers": s.workers,
+            "worker_class": WORKER_CLASS,
+            "graceful_timeout": GRACEFUL_SECONDS,
+            "timeout": TIMEOUT_SECONDS,
+            "max_requests": int(s.extra.get("max_requests", "0")),
+            "max_requests_jitter": int(s.extra.get("max_requests_jitter", "0")),
+            "keepalive": 75,
+            "proc_name": "ordergate",
+            "control_socket_disable": True,  # no socket file in the home directory (read-only there)
+            "logger_class": GatewayLogger,
+            "loglevel": s.log_level,
+            "pre_fork": self._pre_fork,
+            "post_fork": _post_fork,
+            "child_exit": self._child_exit,
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
 
-    def _start(self, index: int) -> subprocess.Popen[bytes]:
-        # A session of its own: a terminal's Ctrl-C or a signal to the supervisor's group
-        # reaches the supervisor only, which stops each worker once.  A worker whose
-        # supervisor dies is sent SIGTERM by the kernel instead of serving on, orphaned.
-        process = subprocess.Popen(
-            self._command,
-            env={**self._env, WORKER_ENV: str(index)},
-            start_new_session=True,
-            preexec_fn=_end_with_parent,
-        )
-        log.info("worker %d started (pid %d)", index, process.pid)
-        return process
-
-    def run(self) -> int:
-        """Start the workers and keep them running until stopped; the command's exit code."""
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
-        processes = [self._start(i + 1) for i in range(self._workers)]
-        started = [time.monotonic()] * self._workers
-        pause = [0.0] * self._workers  # before a restart: grows while a worker keeps dying young
-        restarted = [False] * self._workers
-        code = 0
-        try:
-            while not self._stopping:
-                for i, process in enumerate(processes):
-                    status = process.poll()
-                    if status is None:
-                        continue
-                    self._exited(process.pid)
-                    if status == BAD_SETTINGS and not restarted[i]:
-                        # at first start: the settings are bad for every worker alike
-                        log.error("worker %d refused its settings; stopping", i + 1)
-                        self._stopping, code = True, BAD_SETTINGS
-                        break
-                    young = time.monotonic() - started[i] < 10.0
-                    pause[i] = min(30.0, max(1.0, pause[i] * 2)) if young else 0.0
-                    log.warning(
-                        "worker %d (pid %d) exited with %s; starting another in %.0f s",
-                        i + 1,
-                        process.pid,
-                        status,
-                        pause[i],
-                    )
-                    self._sleep(pause[i])
-                    if self._stopping:
-                        break
-                    processes[i], started[i] = self._start(i + 1), time.monotonic()
-                    restarted[i] = True
-                self._sleep(0.2)
-        finally:
-            self._stop_all(processes)
-            for process in processes:
-                self._exited(process.pid)
-        return code
-
-    def _sleep(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not self._stopping and time.monotonic() < deadline:
-            time.sleep(min(0.1, seconds))
+    def load(self) -> Callable[[], Any]:
+        return self._factory
 
     @staticmethod
-    def _stop_all(processes: Sequence[subprocess.Popen[bytes]]) -> None:
-        running = [p for p in processes if p.poll() is None]
-        log.info("stopping %d workers (each finishes what it has in flight)", len(running))
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_SECONDS
-        for process in processes:
-            try:
-                process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                log.warning("worker pid %d did not stop in time; killed", process.pid)
-                process.kill()
-                process.wait()
-        log.info("all workers stopped")
+    def _pre_fork(arbiter: Any, worker: Any) -> None:
+        """The lowest number no live worker holds: a replacement takes its predecessor's."""
+        taken = {getattr(w, "ordergate_number", 0) for w in arbiter.WORKERS.values()}
+        worker.ordergate_number = next(n for n in itertools.count(1) if n not in taken)
+
+    def _child_exit(self, _arbiter: Any, worker: Any) -> None:
+        self._worker_exited(worker.pid)
 
 
-def _end_with_parent() -> None:
-    """In the worker, before it runs: SIGTERM when the supervisor dies (Linux)."""
+def _post_fork(arbiter: Any, worker: Any) -> None:
+    """In the new worker: its number in its environment (the logs name it), and the metrics' value
+    store chosen again now that the environment names the host's directory (the arbiter imported
+    the client library before it did)."""
+    from prometheus_client import values
+
+    os.environ[WORKER_ENV] = str(worker.ordergate_number)
+    values.ValueClass = values.get_value_class()
+    arbiter.log.info("worker %d started (pid %d)", worker.ordergate_number, os.getpid())
+
+
+def gateway_factory(settings: GatewaySettings) -> Callable[[], Any]:
+    """The worker's application: the gateway's runner (its access line, its shutdown time), and
+    the announcement once it consumes AMQP requests."""
+
+    async def factory() -> web.AppRunner:
+        from ordergate.bootstrap import build_app, build_gateway
+        from ordergate.serving import ACCESS_LOG_FORMAT, SHUTDOWN_SECONDS, RequestAccessLog, announce_worker
+
+        gw = build_gateway(settings)
+        app = build_app(settings, gw)
+
+        async def started(_app: web.Application) -> None:
+            task = asyncio.create_task(announce_worker(gw, settings))
+            app["ordergate.announce"] = task
+
+        app.on_startup.append(started)
+        return LingeringRunner(
+            app,
+            access_log_class=RequestAccessLog,
+            access_log_format=ACCESS_LOG_FORMAT,
+            shutdown_timeout=SHUTDOWN_SECONDS,
+        )
+
+    return factory
+
+
+def run(settings: GatewaySettings, worker_exited: Callable[[int], None]) -> int:
+    """Serve with ``settings.workers`` workers until SIGTERM or SIGINT; the command's exit code.
+    gunicorn halts when a worker cannot boot (its 3) or load the application (4): restarting
+    cannot help, which the gateway says with 2."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the supervisor's own stop still applies
-        pass
-
-
-def worker_command(overrides: Sequence[str]) -> list[str]:
-    """The command line of one worker: ``ordergate serve`` with the same overrides."""
-    return [sys.executable, "-m", "ordergate.cli", "serve", *overrides]
+        GatewayArbiter(settings, gateway_factory(settings), worker_exited).run()
+    except SystemExit as stop:
+        code = int(stop.code or 0)
+        return BAD_SETTINGS if code in (WORKER_BOOT_ERROR, APP_LOAD_ERROR) else code
+    return 0
 
 
 async def _prepare_once(settings: GatewaySettings) -> None:
@@ -166,23 +202,21 @@ async def _prepare_once(settings: GatewaySettings) -> None:
         await store.close()
 
 
-def supervise(settings: GatewaySettings, overrides: Sequence[str]) -> int:
-    """Check once what every worker needs (``StartupError`` if it is wrong), then run the workers."""
+def supervise(settings: GatewaySettings, _overrides: Sequence[str] = ()) -> int:
+    """Check once what every worker needs (``StartupError`` if it is wrong), then run the workers.
+    (The workers are forked: they have the settings, command-line overrides included.)"""
+    from adapters.operations.metrics import MULTIPROC_ENV
+    from adapters.operations.multiprocess import MetricsDirectory
     from ordergate.bootstrap import load_credentials
     from ordergate.startup import listening_socket
 
     load_credentials(settings.credentials_path)
     listening_socket(settings, shared=True).close()
-    asyncio.run(
-        _prepare_once(settings)
-    )  # the embedded SQLite file: migrated once, before the workers open it
-    from adapters.operations.metrics import MULTIPROC_ENV
-    from adapters.operations.multiprocess import MetricsDirectory
-
+    asyncio.run(_prepare_once(settings))  # the embedded SQLite file: migrated once, before any worker
     metrics = MetricsDirectory.prepare(os.environ.get(MULTIPROC_ENV))
+    os.environ.update(metrics.environment)  # before the workers are forked
     log.info("supervising %d workers on %s:%d", settings.workers, settings.host, settings.port)
     try:
-        env = {**os.environ, **metrics.environment}
-        return Supervisor(worker_command(overrides), settings.workers, env, metrics.worker_exited).run()
+        return run(settings, metrics.worker_exited)
     finally:
         metrics.remove()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 
 import orjson
 from aiohttp import web
@@ -31,7 +32,8 @@ Refresh = Callable[[], Awaitable[object]]
 REST_PREFIX = "/tmf-api/"
 SOAP_PATH = "/soap/OrderManagement"
 UNMATCHED = "unmatched"
-_NOTE = "ordergate.operations.note"
+# what the profile serving the request noted (the middleware's per-request holder)
+_NOTE: ContextVar[list[tuple[str, str]] | None] = ContextVar("ordergate_operations_note", default=None)
 # REST's own error codes (never the core's): the caller is unknown, or the request was refused
 # before any operation ran
 _REST_CODES = {"unauthenticated": "unauthenticated", "internalError": "internal"}
@@ -45,9 +47,11 @@ def route_of(request: web.Request) -> str:
     return f"{request.method} {info.route.resource.canonical}"
 
 
-def note(request: web.Request, operation: str, outcome: str) -> None:
-    """What a profile knows of the request it served: the operation and its outcome."""
-    request[_NOTE] = (operation, outcome)
+def note(_request: web.Request, operation: str, outcome: str) -> None:
+    """What a profile knows of the request it serves: the operation and its outcome."""
+    holder = _NOTE.get()
+    if holder is not None:
+        holder.append((operation, outcome))
 
 
 def rest_outcome(response: web.StreamResponse) -> str:
@@ -77,6 +81,8 @@ class RequestMetrics:
         started = time.perf_counter()
         self._metrics.http_in_flight.inc()
         response: web.StreamResponse | None = None
+        noted: list[tuple[str, str]] = []
+        token = _NOTE.set(noted)
         try:
             response = await handler(request)
             return response
@@ -84,13 +90,21 @@ class RequestMetrics:
             response = e
             raise
         finally:
+            _NOTE.reset(token)
             self._metrics.http_in_flight.dec()
-            self._count(request, response, time.perf_counter() - started)
+            self._count(request, response, noted, time.perf_counter() - started)
 
-    def _count(self, request: web.Request, response: web.StreamResponse | None, seconds: float) -> None:
+    def _count(
+        self,
+        request: web.Request,
+        response: web.StreamResponse | None,
+        noted: list[tuple[str, str]],
+        seconds: float,
+    ) -> None:
         path = request.path
         if request.method == "POST" and path == SOAP_PATH:
-            operation, outcome = request.get(_NOTE, ("other", "internal" if response is None else "refused"))
+            unnoted = ("other", "internal" if response is None else "refused")
+            operation, outcome = noted[-1] if noted else unnoted
             self._metrics.request("soap", operation, outcome, seconds)
         elif path.startswith(REST_PREFIX):
             outcome = "internal" if response is None else rest_outcome(response)

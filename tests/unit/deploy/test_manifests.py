@@ -14,7 +14,7 @@ import yaml
 
 from ordergate.serving import SHUTDOWN_SECONDS
 from ordergate.settings import environment_names
-from ordergate.workers import STOP_SECONDS
+from ordergate.workers import GRACEFUL_SECONDS
 from tests.unit.deploy.manifests import (
     DEPLOY,
     KUBERNETES,
@@ -75,9 +75,9 @@ def test_the_deployment_probes_readiness_and_liveness_and_stops_within_its_grace
     assert gateway["livenessProbe"]["httpGet"]["path"] == "/healthz"
     pause = gateway["lifecycle"]["preStop"]["sleep"]["seconds"]
     grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
-    # the supervisor waits STOP_SECONDS for its workers, each of which finishes its HTTP requests
+    # the arbiter waits GRACEFUL_SECONDS for its workers, each of which finishes its HTTP requests
     # within SHUTDOWN_SECONDS (AMQP, relay and hub within less)
-    assert grace >= pause + max(STOP_SECONDS, SHUTDOWN_SECONDS)
+    assert grace >= pause + max(GRACEFUL_SECONDS, SHUTDOWN_SECONDS)
 
 
 def test_the_selectors_find_the_gateways_pods():
