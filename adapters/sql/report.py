@@ -83,25 +83,29 @@ picked AS (
 )"""
 
 
+def _pg_tags(kind: str) -> str:
+    """An item's (``e.value``) specification and action, and the items inside it: read once, as it is walked."""
+    return (
+        f"coalesce(e.value #>> '{{entity,specification,id}}',"
+        f" CASE WHEN {kind} = 'productOrder' THEN e.value #>> '{{productOffering,id}}' END),"
+        f" CASE WHEN {kind} = 'resourceOrder' THEN e.value->>'action' END,"
+        " CASE WHEN e.value ? 'items' THEN e.value->'items' END"
+    )
+
+
 _POSTGRES_PICKED = (
     _picked("postgresql", "o.document->'items'")
-    + """,
-item (id, kind, outcome, late, lead, node) AS (
-    SELECT p.id, p.kind, p.outcome, p.late, p.lead, e.value
+    + f""",
+item (id, kind, outcome, late, lead, spec, action, inner_items) AS (
+    SELECT p.id, p.kind, p.outcome, p.late, p.lead, {_pg_tags("p.kind")}
     FROM picked p CROSS JOIN LATERAL jsonb_array_elements(p.items) e
     WHERE jsonb_typeof(p.items) = 'array'
     UNION ALL
-    SELECT i.id, i.kind, i.outcome, i.late, i.lead, e.value
-    FROM item i CROSS JOIN LATERAL jsonb_array_elements(i.node->'items') e
-    WHERE i.node ? 'items' AND jsonb_typeof(i.node->'items') = 'array'
+    SELECT i.id, i.kind, i.outcome, i.late, i.lead, {_pg_tags("i.kind")}
+    FROM item i CROSS JOIN LATERAL jsonb_array_elements(i.inner_items) e
+    WHERE jsonb_typeof(i.inner_items) = 'array'
 ),
-tagged AS (
-    SELECT DISTINCT id, kind, outcome, late, lead,
-           coalesce(node #>> '{entity,specification,id}',
-                    CASE WHEN kind = 'productOrder' THEN node #>> '{productOffering,id}' END) AS spec,
-           CASE WHEN kind = 'resourceOrder' THEN node->>'action' END AS action
-    FROM item
-)"""
+tagged AS (SELECT DISTINCT id, kind, outcome, late, lead, spec, action FROM item)"""
 )
 
 _SQLITE_PICKED = (
