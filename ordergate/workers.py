@@ -77,7 +77,7 @@ class LingeringRunner(web.AppRunner):
         await super().cleanup()
 
 
-class GatewayLogger(Logger):
+class GatewayLogger(Logger):  # type: ignore[misc]
     """gunicorn's messages through the gateway's handlers (text or JSON), not handlers of its own."""
 
     def setup(self, cfg: Any) -> None:
@@ -149,7 +149,7 @@ def _post_fork(arbiter: Any, worker: Any) -> None:
     from prometheus_client import values
 
     os.environ[WORKER_ENV] = str(worker.ordergate_number)
-    values.ValueClass = values.get_value_class()
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
     arbiter.log.info("worker %d started (pid %d)", worker.ordergate_number, os.getpid())
 
 
