@@ -92,13 +92,13 @@ class JeopardyWatch:
     async def run_forever(self) -> None:
         try:
             while not self._stopping:
+                self._wake.clear()  # before the round: a stop asked during it is not lost
                 try:
                     await self.run_once()
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     log.exception("jeopardy watch: round failed; retrying")
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._interval)
         finally:

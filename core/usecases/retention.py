@@ -121,13 +121,13 @@ class RetentionPruner:
     async def run_forever(self) -> None:
         try:
             while not self._stopping:
+                self._wake.clear()  # before the round: a stop asked during it is not lost
                 try:
                     await self.run_once()
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     log.exception("retention: round failed; trying again next round")
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.interval_seconds)
         finally:

@@ -98,6 +98,7 @@ async def running_gateway(
     max_body_bytes: int = 1024 * 1024,
     extra: Mapping[str, str] | None = None,
     switched_off: str = "",
+    catalog_path: str | None = None,
 ) -> AsyncIterator[RestGateway]:
     credentials = tmp_path / f"credentials-{uuid.uuid4().hex[:6]}.json"
     keys, ids = write_credentials(credentials, unique_clients)
@@ -110,6 +111,7 @@ async def running_gateway(
         max_body_bytes=max_body_bytes,
         extra={**FAST_HUB, **(extra or {})},
         switched_off=switched_off,
+        catalog_path=catalog_path,
     )
     app = build_app(settings)
     runner = web.AppRunner(app)
