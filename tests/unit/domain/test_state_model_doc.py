@@ -8,6 +8,7 @@ from core.document.fields import ANNOTATION_DATA, ANNOTATION_FIELDS, CONTENT_FIE
 from core.domain.states import (
     CONTENT_EDITABLE,
     ITEM_FOLLOWS,
+    ITEM_ROLL_UP,
     ITEM_TRANSITIONS,
     ORDER_TRANSITIONS,
     PREVIOUS,
@@ -65,3 +66,8 @@ def test_the_relaxations_table_is_the_one_the_schemas_are_built_with():
 
     expected = {(r.what, r.why) for r in RELAXATIONS} | {EXTENDED_OBJECTS}
     assert table("Client data") == expected
+
+
+def test_the_roll_up_table():
+    expected = {(t.source.value, str(t.target), t.operation) for t in ITEM_ROLL_UP}
+    assert table("Items realized by other orders (roll-up)") == expected
