@@ -319,21 +319,27 @@ class Dashboard:
             return _refusal(400, f"refresh: seconds between updates, {REFRESH_MIN} to {REFRESH_MAX}")
         return int(raw)
 
+    async def _view(self, request: web.Request) -> dict[str, Any] | web.Response:
+        """The figures for an admin's request, or the refusal."""
+        caller = await self._admin(request)
+        if isinstance(caller, web.Response):
+            return caller
+        refresh = self._refresh(request)
+        if isinstance(refresh, web.Response):
+            return refresh
+        return await build_view(self.sources, caller, refresh)
+
     async def page(self, request: web.Request) -> web.Response:
-        caller, refresh = await self._admin(request), self._refresh(request)
-        for refused in (caller, refresh):
-            if isinstance(refused, web.Response):
-                return refused
-        view = await build_view(self.sources, caller, refresh)  # type: ignore[arg-type]
+        view = await self._view(request)
+        if isinstance(view, web.Response):
+            return view
         html = render_page(view, static=f"{PATH}/static", data_url=f"{PATH}/data")
         return web.Response(text=html, content_type="text/html", headers=HEADERS)
 
     async def data(self, request: web.Request) -> web.Response:
-        caller, refresh = await self._admin(request), self._refresh(request)
-        for refused in (caller, refresh):
-            if isinstance(refused, web.Response):
-                return refused
-        view = await build_view(self.sources, caller, refresh)  # type: ignore[arg-type]
+        view = await self._view(request)
+        if isinstance(view, web.Response):
+            return view
         return web.json_response(view, headers=HEADERS)
 
 
