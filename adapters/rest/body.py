@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.rest.errors import RestError
+from core.document.limits import shown
 
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -40,8 +41,9 @@ def if_match(request: web.Request) -> int | None:
     if header is None or header.strip() == "*":
         return None
     tag = header.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise RestError(412, f"If-Match {header!r} names no version of this order")
+    # versions are counters from 1: eighteen digits hold any the store can reach
+    if not (tag.isascii() and tag.isdigit()) or len(tag) > 18:
+        raise RestError(412, f"If-Match {shown(header)} names no version of this order")
     return int(tag)
 
 

@@ -23,3 +23,12 @@ MAX_QUANTITY = 2**31 - 1  # the XML vocabulary's xs:int
 # time zone conversion of them stays a valid date.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def shown(value: object, width: int = MAX_ID) -> str:
+    """``repr`` of a caller's value for an error message, cut to ``width`` characters.
+
+    Messages name what was refused, but never echo an unbounded input back whole
+    (a 5,000-character id in the path is named by its first characters)."""
+    text = repr(value)
+    return text if len(text) <= width + 2 else f"{text[: width + 1]}…' ({len(str(value))} characters)"

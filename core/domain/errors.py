@@ -30,9 +30,17 @@ def dotted(path: Path) -> str:
     return out
 
 
+MAX_LISTED = 50  # problems named in one message; the rest are counted
+
+
 def listing(problems: Sequence[Problem], name: object = dotted) -> str:
-    """Every problem in one message, each place named by ``name``."""
-    return "; ".join(f"{name(p.path)}: {p.text}" if p.path else p.text for p in problems)  # type: ignore[operator]
+    """The problems in one message, each place named by ``name``: the first fifty, then how many more."""
+    shown = "; ".join(
+        f"{name(p.path)}: {p.text}" if p.path else p.text  # type: ignore[operator]
+        for p in problems[:MAX_LISTED]
+    )
+    more = len(problems) - MAX_LISTED
+    return shown if more <= 0 else f"{shown}; and {more} more"
 
 
 class OrderError(Exception):

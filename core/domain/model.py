@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any
 
+from core.document import limits
 from core.domain.errors import IllegalAttributeValue, PermissionDenied
 from core.domain.events import OrderEvent
 from core.domain.states import State
@@ -292,7 +293,7 @@ class Order:
         for it in self.all_items():
             if it.id == item_id:
                 return it
-        raise IllegalAttributeValue("itemId", f"order {self.id!r} has no item {item_id!r}")
+        raise IllegalAttributeValue("itemId", f"order {self.id!r} has no item {limits.shown(item_id)}")
 
     def take_events(self) -> list[OrderEvent]:
         events, self.pending_events = self.pending_events, []

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
+from core.document import limits
 from core.document.parse import order_from_dict
 from core.document.render import order_to_dict
 from core.document.text import check_text
@@ -285,7 +286,7 @@ class OrderManagement:
         order = await uow.orders.get(order_id)
         if order is None or not caller.may_see(order) or (kind is not None and order.kind is not kind):
             what = kind.value if kind else "order"
-            raise ObjectNotFound(f"no {what} {order_id!r}")
+            raise ObjectNotFound(f"no {what} {limits.shown(order_id)}")
         return order
 
     async def get_order(
@@ -487,7 +488,11 @@ class OrderManagement:
     ) -> Order:
         """A fulfiller reports a milestone of the work (TMF641 v4.1 ``milestone``, every kind)."""
         return await self._change(
-            caller, kind, order_id, version, lambda o: tracking.add_milestone(o, milestone, caller, self._now())
+            caller,
+            kind,
+            order_id,
+            version,
+            lambda o: tracking.add_milestone(o, milestone, caller, self._now()),
         )
 
     async def remove_order(

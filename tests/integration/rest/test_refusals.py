@@ -139,3 +139,20 @@ async def test_without_credentials_loopback_callers_are_the_local_admin(aiohttp_
     assert (await client.patch(url, json={"state": "inProgress"})).status == 200
     done = await client.patch(url, json={"serviceOrderItem": [{"id": "1", "state": "completed"}]})
     assert done.status == 200
+
+
+async def test_an_if_match_no_version_can_have_is_412_and_changes_nothing(rest: RestGateway):
+    order = (await rest.call("alice", "POST", BASE, json=order_body(SERVICE))).body
+    url = f"{BASE}/{order['id']}"
+    for tag in ('"' + "9" * 5000 + '"', '"' + "9" * 19 + '"', '"²"', "W/"):
+        reply = await rest.call("alice", "PATCH", url, json={"description": "x"}, headers={"If-Match": tag})
+        refused(reply, 412)
+        assert len(reply.body["message"]) < 300  # the header is named, not echoed whole
+    assert (await rest.call("alice", "GET", url)).body == order
+
+
+async def test_an_unbounded_id_in_the_path_is_not_echoed_whole(rest: RestGateway):
+    reply = await rest.call("alice", "GET", f"{BASE}/{'x' * 5000}")
+    refused(reply, 404, "objectNotFound")
+    assert "(5000 characters)" in reply.body["message"]
+    assert len(reply.body["message"]) < 300
