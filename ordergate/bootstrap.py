@@ -106,7 +106,7 @@ def catalog_of(settings: GatewaySettings) -> Catalog:
 
 def build_gateway(settings: GatewaySettings) -> Gateway:
     credentials = load_credentials(settings.credentials_path, _oauth(settings))
-    store = SqlaOrderStore(settings.database_url)
+    store = SqlaOrderStore(settings.database_url, pool_size=settings.database_pool_size)
     core = Settings(
         auto_start=settings.auto_start,
         switched_off=parse_switched_off(settings.switched_off),
@@ -304,6 +304,8 @@ def _wire_amqp(app: web.Application, gw: Gateway) -> None:
             max_reply_bytes=s.amqp_max_reply_bytes,
             max_query_bytes=s.amqp_max_query_bytes,
             queue_type=s.amqp_queue_type,
+            dead_letter_max_messages=s.amqp_dead_letter_max_messages,
+            dead_letter_max_bytes=s.amqp_dead_letter_max_bytes,
         ),
         gw.orders,
         gw.credentials,

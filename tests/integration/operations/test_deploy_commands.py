@@ -16,6 +16,7 @@ from tests.amqp_broker import broker_url
 from tests.amqp_gateway import throwaway_vhost
 from tests.conftest import create_database, drop_database
 from tests.integration.amqp.test_process_kill import free_port
+from tests.integration.operations.scrape import scrape
 from tests.integration.startup.process import Served, ordergate
 from tests.unit.deploy.manifests import (
     DEPLOY,
@@ -81,6 +82,15 @@ async def ready(url: str, seconds: float = 90.0) -> None:
             await asyncio.sleep(0.5)
 
 
+async def pools_as_configured(url: str, env: dict[str, str]) -> None:
+    """/metrics answers, and shows every worker's asyncpg pool at the configured size."""
+    size = int(env.get("ORDERGATE_DATABASE_POOL_SIZE", "20")) * int(env["ORDERGATE_WORKERS"])
+    deadline = asyncio.get_running_loop().time() + 30
+    while (await scrape(url)).value("ordergate_database_connections_max", pool="asyncpg") != size:
+        assert asyncio.get_running_loop().time() < deadline, "the pools are not the size configured"
+        await asyncio.sleep(0.5)
+
+
 @pytest.mark.parametrize("manifests", [kubernetes, docker_compose], ids=["kubernetes", "compose"])
 async def test_the_manifests_commands_migrate_serve_and_stop_in_time(
     manifests: Callable[[Path], tuple[list[str], list[str], dict[str, str], int]], tmp_path: Path
@@ -99,9 +109,9 @@ async def test_the_manifests_commands_migrate_serve_and_stop_in_time(
             try:
                 await ready(url)
                 async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {DEMO_KEY}"}) as http:
-                    for path in ("/healthz", "/metrics"):
-                        async with http.get(url + path) as response:
-                            assert response.status == 200, path
+                    async with http.get(url + "/healthz") as response:
+                        assert response.status == 200
+                    await pools_as_configured(url, env)
                     orders = url + "/tmf-api/serviceOrdering/v4/serviceOrder"
                     async with http.post(orders, json=service_order(1)) as response:
                         assert response.status == 201, await response.text()
