@@ -304,6 +304,8 @@ def _wire_amqp(app: web.Application, gw: Gateway) -> None:
             max_reply_bytes=s.amqp_max_reply_bytes,
             max_query_bytes=s.amqp_max_query_bytes,
             queue_type=s.amqp_queue_type,
+            dead_letter_max_messages=s.amqp_dead_letter_max_messages,
+            dead_letter_max_bytes=s.amqp_dead_letter_max_bytes,
         ),
         gw.orders,
         gw.credentials,

@@ -85,7 +85,12 @@ async def _broker(settings: GatewaySettings, rows: dict[str, str]) -> None:
         return
     try:
         async with asyncio.timeout(ATTEMPT_SECONDS):
-            queues = AmqpSettings(url=url, queue_type=settings.amqp_queue_type)
+            queues = AmqpSettings(
+                url=url,
+                queue_type=settings.amqp_queue_type,
+                dead_letter_max_messages=settings.amqp_dead_letter_max_messages,
+                dead_letter_max_bytes=settings.amqp_dead_letter_max_bytes,
+            )
             declared = await declare(queues, ATTEMPT_SECONDS)
     except Exception as e:
         reason = broker_refusal(e, url) or (short(e) if not isinstance(e, TimeoutError) else "no answer")

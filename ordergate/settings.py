@@ -166,6 +166,12 @@ class GatewaySettings(BaseSettings):
     amqp_max_query_replies: int = Field(64, ge=1, le=100_000, description="replies one AMQP query may take")
     amqp_max_reply_bytes: int = Field(1024 * 1024, ge=1024, description="bytes of one AMQP reply")
     amqp_max_query_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="bytes of one query's replies")
+    amqp_dead_letter_max_messages: int = Field(
+        100_000, ge=1, description="requests the dead-letter queue keeps (the oldest dropped beyond)"
+    )
+    amqp_dead_letter_max_bytes: int = Field(
+        256 * 1024 * 1024, ge=1024 * 1024, description="bytes the dead-letter queue keeps (the oldest dropped beyond)"
+    )
     catalog_path: str | None = Field(
         None,
         validation_alias=AliasChoices("ORDERGATE_CATALOG"),

@@ -332,7 +332,7 @@ async def take_dead_letters(url: str, count: int, seconds: float = 15.0) -> list
     connection = await aio_pika.connect(url)
     try:
         channel = await connection.channel()
-        queue = await channel.declare_queue(DLQ, durable=True)
+        queue = await channel.get_queue(DLQ)  # as the gateway declared it (bounded)
         deadline = asyncio.get_running_loop().time() + seconds
         while len(taken) < count and asyncio.get_running_loop().time() < deadline:
             message = await queue.get(no_ack=True, fail=False)

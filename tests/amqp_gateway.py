@@ -15,7 +15,8 @@ import contextlib
 import hashlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -173,20 +174,22 @@ async def running_gateway(
     max_body_bytes: int = 1024 * 1024,
     concurrency: int = 16,
     switched_off: str = "",
+    settings: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[RunningGateway]:
     """The whole gateway on ``store``, HTTP on a free loopback port, the AMQP profile on the
     vhost of ``amqp_url`` (reached through ``via`` when given), from empty queues."""
     await reset_broker(amqp_url)
-    settings = GatewaySettings(
+    gateway_settings = GatewaySettings(
         database_url=store.url,
         amqp_url=via or amqp_url,
         max_body_bytes=max_body_bytes,
         amqp_concurrency=concurrency,
         switched_off=switched_off,
+        **(settings or {}),
     )
     orders = OrderManagement(store, Settings(switched_off=parse_switched_off(switched_off)))
-    gateway = Gateway(settings, store, orders, credentials)
-    runner = web.AppRunner(build_app(settings, gateway))
+    gateway = Gateway(gateway_settings, store, orders, credentials)
+    runner = web.AppRunner(build_app(gateway_settings, gateway))
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -36,12 +36,18 @@ class AmqpSettings:
     # the request and dead-letter queues: "classic" (durable) or "quorum" (RabbitMQ's replicated
     # queues, for a cluster of brokers; always durable)
     queue_type: str = "classic"
+    # The dead-letter queue keeps the newest requests it was given up to these bounds;
+    # beyond them the broker drops the oldest (x-overflow drop-head), so a flood of
+    # unanswerable requests cannot fill the broker's disk.
+    dead_letter_max_messages: int = 100_000
+    dead_letter_max_bytes: int = 256 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.queue_type not in ("classic", "quorum"):
             raise ValueError(f"queue_type must be classic or quorum, not {self.queue_type!r}")
         sizes = (self.prefetch, self.concurrency, self.max_message_bytes, self.max_query_replies)
-        if min(sizes) < 1 or self.max_reply_bytes < 1 or self.max_query_bytes < 1:
+        bounds = (self.max_reply_bytes, self.max_query_bytes, self.dead_letter_max_messages)
+        if min(sizes) < 1 or min(bounds) < 1 or self.dead_letter_max_bytes < 1:
             raise ValueError(
                 "prefetch, concurrency and the message, reply and query limits must be at least 1"
             )
@@ -51,6 +57,16 @@ class AmqpSettings:
         """What the gateway's queues are declared with (the broker refuses a redeclaration that
         differs: a queue of the other type must be deleted, or moved, first)."""
         return {"x-queue-type": "quorum"} if self.queue_type == "quorum" else None
+
+    @property
+    def dead_letter_arguments(self) -> dict[str, Any]:
+        """The dead-letter queue's declaration: the queue type and its bounds."""
+        return {
+            **(self.queue_arguments or {}),
+            "x-max-length": self.dead_letter_max_messages,
+            "x-max-length-bytes": self.dead_letter_max_bytes,
+            "x-overflow": "drop-head",
+        }
 
     @property
     def reply_limits(self) -> ReplyLimits:

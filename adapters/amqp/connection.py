@@ -173,3 +173,36 @@ def refusal(error: BaseException, url: str) -> str | None:
 async def connect_once(url: str, connect_seconds: float) -> aio_pika.abc.AbstractConnection:
     """One plain connection attempt (no reconnecting), for start-up checks."""
     return await aio_pika.connect(url, timeout=connect_seconds)
+
+
+async def declare_dead_letter_queue(
+    connection: aio_pika.abc.AbstractConnection, settings: AmqpSettings
+) -> str | None:
+    """Declare the dead-letter queue with its bounds, on channels of its own; a warning to log, or None.
+
+    A dead-letter queue declared by an earlier version has no bounds, and the
+    broker refuses to redeclare it with them: when it accepts the declaration
+    without them, the queue is used as it is, and the warning says how to bound
+    it.  Any other difference (a queue of the other type) is the broker's
+    refusal, raised.
+    """
+    try:
+        await _declare(connection, settings.dead_letter_queue, settings.dead_letter_arguments)
+    except aiormq.exceptions.ChannelPreconditionFailed:
+        await _declare(connection, settings.dead_letter_queue, settings.queue_arguments)
+        return (
+            f"the dead-letter queue {settings.dead_letter_queue} was declared without the bounds this"
+            " version gives it (by an earlier version, or by hand); it is used as it is, unbounded: read"
+            " what it holds, delete it and restart to bound it, or set a max-length policy"
+            " (docs/operations.md)"
+        )
+    return None
+
+
+async def _declare(connection: aio_pika.abc.AbstractConnection, queue: str, arguments: Any) -> None:
+    channel = await connection.channel()
+    try:
+        await channel.declare_queue(queue, durable=True, arguments=arguments)
+    finally:
+        if not channel.is_closed:
+            await channel.close()

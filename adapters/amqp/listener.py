@@ -24,7 +24,7 @@ import aiormq.exceptions
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue, AbstractRobustConnection
 
 from adapters.amqp.config import AmqpSettings
-from adapters.amqp.connection import is_connected, robust_connection
+from adapters.amqp.connection import declare_dead_letter_queue, is_connected, robust_connection
 from adapters.amqp.dispatch import IncomingRequest, Reply, RequestDispatcher, Unanswerable
 from adapters.amqp.headers import dead_letter_headers, reply_headers
 from adapters.amqp.query_replies import ReplyMessage
@@ -152,7 +152,8 @@ class AmqpRequestListener:
         # no publisher confirms: replies are settled in transactions instead (see settle.py)
         channel = await self._connection.channel(publisher_confirms=False)
         await channel.set_qos(prefetch_count=s.prefetch)
-        await channel.declare_queue(s.dead_letter_queue, durable=True, arguments=s.queue_arguments)
+        if (warning := await declare_dead_letter_queue(self._connection, s)) is not None:
+            log.warning("%s", warning)
         self._queue = await channel.declare_queue(s.requests_queue, durable=True, arguments=s.queue_arguments)
         self._consumer_tag = await self._queue.consume(self._on_message)
         self.consuming.set()

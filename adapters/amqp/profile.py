@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 import aio_pika
 
 from adapters.amqp.config import AmqpSettings
-from adapters.amqp.connection import connect_once, safe_url
+from adapters.amqp.connection import connect_once, declare_dead_letter_queue, safe_url
 from adapters.amqp.dispatch import RequestDispatcher, RequestObserver
 from adapters.amqp.events import AmqpEventPublisher
 from adapters.amqp.listener import AmqpRequestListener
@@ -95,15 +95,16 @@ async def declare(settings: AmqpSettings, connect_seconds: float = 10.0) -> str:
     """Connect once and declare what the profile uses, as ``serve`` would; what was declared."""
     connection = await connect_once(settings.url, connect_seconds)
     try:
+        warning = await declare_dead_letter_queue(connection, settings)
         channel = await connection.channel()
-        for queue in (settings.dead_letter_queue, settings.requests_queue):
-            await channel.declare_queue(queue, durable=True, arguments=settings.queue_arguments)
+        await channel.declare_queue(settings.requests_queue, durable=True, arguments=settings.queue_arguments)
         await channel.declare_exchange(settings.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
     finally:
         await connection.close()
-    return (
+    declared = (
         f"queues {settings.requests_queue}, {settings.dead_letter_queue}; exchange {settings.events_exchange}"
     )
+    return declared if warning is None else f"{declared} ({warning})"
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
