@@ -123,6 +123,16 @@ def kind_paths(tk: TmfKind) -> dict[str, dict[str, Any]]:
         | _errors(tk, 400, 401, 404),
         _ID,
     )
+    milestone = _op(
+        f"addMilestone{t}",
+        "A fulfiller reports a milestone of the work (TMF641 v4.1 ServiceOrderMilestone, every kind);"
+        " the answer is the order with it in its milestone list",
+        {"201": {"description": "The order", "schema": _ref(f"{tk.api}_{t}")}}
+        | _errors(tk, 400, 401, 403, 404, 409, 412, 413, 415),
+        _ID,
+        _body("milestone", _ref("Ordergate_Milestone")),
+    )
+    milestone["parameters"].append(IF_MATCH)
     listeners = _op(
         f"listListener{t}",
         "The caller's subscriptions",
@@ -138,6 +148,7 @@ def kind_paths(tk: TmfKind) -> dict[str, dict[str, Any]]:
     )
     return {
         f"{tk.collection_path}/{{id}}/history": {"get": history},
+        f"{tk.collection_path}/{{id}}/milestone": {"post": milestone},
         f"{tk.base_path}/hub": {"get": listeners},
         f"{tk.base_path}/hub/{{id}}": {"get": listener},
     } | _bulk_paths(tk)
@@ -208,6 +219,14 @@ def gateway_paths() -> dict[str, dict[str, Any]]:
             )
         },
         "/tmf-api/ordergate/v1/report/provisioning": {"get": _report_operation(error)},
+        "/tmf-api/ordergate/v1/catalog": {
+            "get": _op(
+                "decompositionCatalog",
+                "The decomposition catalog the gateway runs with, as it was read (docs/fulfilment.md);"
+                " without one, empty lists",
+                {"200": {"description": "Catalog", "schema": _ref("Ordergate_Catalog")}, "401": error},
+            )
+        },
         "/openapi.json": {
             "get": _op(
                 "openapi",
@@ -246,6 +265,28 @@ DEFINITIONS: dict[str, Any] = {
                 k: {"type": "string"}
                 for k in ("actor", "operation", "fromState", "toState", "reason", "itemId")
             },
+        },
+    },
+    "Ordergate_Milestone": {
+        "type": "object",
+        "description": "A step of the work (TMF641 v4.1 ServiceOrderMilestone); id: made by the gateway"
+        " when not given",
+        "required": ["name"],
+        "properties": {
+            **{k: {"type": "string"} for k in ("id", "name", "status", "description", "message")},
+            "milestoneDate": {"type": "string", "format": "date-time"},
+            **{k: {"type": "string"} for k in ("@type", "@baseType", "@schemaLocation")},
+        },
+    },
+    "Ordergate_Catalog": {
+        "type": "object",
+        "description": "core/domain/catalog.schema.json: products realized by service parts, services by"
+        " resource and work parts",
+        "required": ["version"],
+        "properties": {
+            "version": {"type": "integer"},
+            "products": _array({"type": "object"}),
+            "services": _array({"type": "object"}),
         },
     },
     "Ordergate_BulkResult": {
