@@ -5,6 +5,9 @@
   event to the events exchange with publisher confirms.
 * ``echo``: the least a responder can do on the same broker: a raw aio-pika
   consumer that publishes each request body back to ``reply_to`` and acks it.
+* ``raw``: the durable work by hand (``bench.amqp_raw``): the order and its
+  event row in one transaction, reply and ack after the commit, the event
+  published with a confirm.
 
 Each prints ``ready`` once it consumes and stops when its standard input closes.
 """
@@ -21,6 +24,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from adapters.amqp import AmqpProfile, AmqpSettings, running
 from adapters.sql import SqlaOrderStore
+from bench.serve import run_on
 from core.usecases import OrderManagement
 from core.usecases.relay import OutboxRelay
 
@@ -81,7 +85,7 @@ async def serve_echo(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.amqp_responders")
-    p.add_argument("role", choices=["gateway", "echo"])
+    p.add_argument("role", choices=["gateway", "echo", "raw"])
     p.add_argument("--amqp-url", required=True)
     p.add_argument("--queue", required=True)
     p.add_argument("--exchange", default="")
@@ -90,8 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=AmqpSettings.concurrency)
     p.add_argument("--pool", type=int, default=20)
     p.add_argument("--without-relay", dest="relay", action="store_false")
+    p.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     args = p.parse_args(argv)
-    asyncio.run(serve_gateway(args) if args.role == "gateway" else serve_echo(args))
+    if args.role == "raw":
+        from bench.amqp_raw import serve_raw
+
+        main = serve_raw(args, _until_stdin_closes)
+    else:
+        main = serve_gateway(args) if args.role == "gateway" else serve_echo(args)
+    run_on(args.loop, main)
     return 0
 
 

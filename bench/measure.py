@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 
 @dataclass
@@ -154,9 +155,45 @@ def verdict(figures: Figures, target: float, what: str) -> str:
     return f"{what}: {ratio:.0%} of the raw baseline (target {target:.0%}): {met}"
 
 
+def peak_rss_bytes(pid: int) -> int | None:
+    """The peak resident set size of a live process (``VmHWM`` in ``/proc/<pid>/status``, Linux)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class PeakRss:
+    """The highest peak RSS seen of each labelled server process, for the closing lines."""
+
+    peaks: dict[str, int] = field(default_factory=dict)
+
+    def note(self, label: str, pid: int) -> None:
+        peak = peak_rss_bytes(pid)
+        if peak is not None:
+            self.peaks[label] = max(peak, self.peaks.get(label, 0))
+
+    def lines(self) -> list[str]:
+        return [f"peak RSS of {label}: {peak / 2**20:.0f} MiB" for label, peak in self.peaks.items()]
+
+
+PEAKS = PeakRss()  # every server process a benchmark runs notes its peak here as it stops
+
+
+@dataclass
+class Server:
+    url: str
+    pid: int
+
+
 @contextlib.asynccontextmanager
-async def server_process(*module_args: str) -> AsyncIterator[str]:
-    """``python -m <module_args>`` printing ``PORT <n>``; yields its base URL, stops it on exit."""
+async def server(*module_args: str, label: str | None = None) -> AsyncIterator[Server]:
+    """``python -m <module_args>`` printing ``PORT <n>``; yields its URL and pid, stops it on exit
+    (its peak RSS noted in ``PEAKS`` under ``label``, by default the module and its first argument)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", *module_args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
     )
@@ -166,11 +203,19 @@ async def server_process(*module_args: str) -> AsyncIterator[str]:
         line = await asyncio.wait_for(proc.stdout.readline(), 60)
         if not line.startswith(b"PORT "):
             raise RuntimeError(f"{module_args[0]} did not start (exit status {await proc.wait()})")
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
+        yield Server(f"http://127.0.0.1:{int(line.split()[1])}", proc.pid)
     finally:
+        PEAKS.note(label or " ".join(module_args[:2]), proc.pid)
         proc.stdin.close()  # the server stops when its standard input closes
         try:
             await asyncio.wait_for(proc.wait(), 20)
         except TimeoutError:
             proc.kill()
             await proc.wait()
+
+
+@contextlib.asynccontextmanager
+async def server_process(*module_args: str, label: str | None = None) -> AsyncIterator[str]:
+    """``server``, yielding only its base URL."""
+    async with server(*module_args, label=label) as running:
+        yield running.url

@@ -49,6 +49,15 @@ async def scratch_postgres(url: str, label: str = "bench") -> AsyncIterator[str]
         await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+async def create_kept(url: str, label: str) -> str:
+    """A fresh, migrated database on the server of ``url`` that outlives the run (its URL)."""
+    server = server_url(url)
+    name = f"ordergate_{label}_kept_{uuid.uuid4().hex[:6]}"
+    await _admin(server, f'CREATE DATABASE "{name}"')
+    await migrate_async(server + name)
+    return server + name
+
+
 @contextlib.asynccontextmanager
 async def scratch_sqlite(directory: str | None = None) -> AsyncIterator[str]:
     """A fresh, migrated SQLite file in a temporary directory; removed on exit."""
