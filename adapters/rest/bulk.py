@@ -10,7 +10,8 @@
 * ``GET …/bulk?id=a&id=b``: the orders, in that order, or 404 when one is
   unknown (``getOrdersByKeys``).
 
-A best-effort result is ``{index, id, status, <kind>Order | error}`` where
+A best-effort result is ``{index, id, status, <kind>Order | error}`` (``id``: the
+order the element named, left out when it named none) where
 ``status`` and ``error`` are what the single request would have answered.
 An order whose id is literally ``bulk`` stays reachable: a GET or DELETE
 without ``id`` parameters, or a PATCH with an object body, addresses it.
@@ -59,7 +60,9 @@ class BulkResource:
         ]
 
     def _result(self, request: web.Request, outcome: Outcome, ok_status: int) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": outcome.index, "id": outcome.key}
+        out: dict[str, Any] = {"index": outcome.index}
+        if outcome.key is not None:  # an element that named no order has no id to give back
+            out["id"] = outcome.key
         if outcome.error is not None:
             status, body = error_of(outcome.error)
             return out | {"status": status, "error": body}

@@ -188,7 +188,7 @@ class CancelResource:
             outcome = await self.orders.attempt(i, None, functools.partial(self._abort, caller, body, None))
             if outcome.error is not None:
                 status, error = error_of(outcome.error)
-                results.append({"index": i, "id": None, "status": status, "error": error})
+                results.append({"index": i, "status": status, "error": error})  # no task: no id
             elif outcome.order is not None:
                 task = self._task(request, outcome.order)
                 results.append({"index": i, "id": task["id"], "status": 201, self.tk.cancel_resource: task})

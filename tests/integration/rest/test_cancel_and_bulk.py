@@ -168,3 +168,22 @@ async def test_an_order_named_bulk_stays_reachable(rest: RestGateway):
     assert (await rest.call("alice", "GET", url)).body["id"] == "bulk"
     assert (await rest.call("alice", "PATCH", url, json={"description": "x"})).body["description"] == "x"
     assert (await rest.call("alice", "DELETE", url)).status == 204
+
+
+async def test_a_bulk_result_without_an_order_has_no_id_rather_than_null(rest: RestGateway):
+    """Ordergate_BulkResult documents ``id`` as a string: an element that named no order (a create, a
+    patch without one, a refused cancel) leaves it out."""
+    tk = PRODUCT
+    bulk = tk.collection_path + "/bulk"
+    created = await rest.call(
+        "alice", "POST", bulk + "?mode=bestEffort", json=[order_body(tk), {"colour": 1}]
+    )
+    patched = await rest.call("alice", "PATCH", bulk, json=[{"description": "no id"}])
+    cancelled = await rest.call("alice", "POST", f"{tk.base_path}/cancelProductOrder/bulk", json=[{}])
+    for reply in (created, patched, cancelled):
+        assert reply.status == 200, reply.body
+        assert all(isinstance(r.get("id", ""), str) for r in reply.body), reply.body
+    assert created.body[0]["id"] == created.body[0]["productOrder"]["id"]
+    assert set(created.body[1]) == {"index", "status", "error"}
+    assert "id" not in patched.body[0]
+    assert "id" not in cancelled.body[0]
