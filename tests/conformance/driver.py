@@ -10,7 +10,7 @@ compare profiles step by step.
   ``trySetOrdersByValues``, ``startOrderByKey``, ``tryStartOrdersByKeys``,
   ``suspendOrderByKey``, ``resumeOrderByKey``, ``abortOrderByKey``,
   ``tryAbortOrdersByKeys``, ``removeOrderByKey``, ``tryRemoveOrdersByKeys``,
-  ``getOrderHistoryByKey``, ``changeOrderState``, ``changeOrderItemState``,
+  ``getOrderHistoryByKey``, ``changeOrderState``, ``changeOrderItemState``, ``addOrderMilestone``,
   ``getOrderTypes``, ``getSupportedOptionalOperations``, ``getQueryTypes``,
   ``getEventTypes``, ``makeOrderValue``.
 * ``args``: canonical arguments — ``kind`` (``productOrder`` ...), ``id``,
@@ -18,7 +18,8 @@ compare profiles step by step.
   ``core.document``), ``version``, ``state`` (canonical TMF state name),
   ``itemId``, ``reason``, ``criteria`` (list of ``[path, op, [values]]``),
   ``sort`` (list of paths, ``-path`` descending), ``offset``, ``limit``,
-  ``attributes``, ``orderType``.  ``trySetOrdersByValues`` takes ``values``
+  ``attributes``, ``orderType``, ``milestone`` (``{"name", "status", "milestoneDate",
+  "description", "message", "id"}``).  ``trySetOrdersByValues`` takes ``values``
   that each carry the ``id`` of the order they change.  ``kind`` is always
   given (the runner fills it in from the order's own kind).
 * ``actor``: a scenario name — ``alice`` and ``bob`` are clients, ``noc`` is a

@@ -157,6 +157,15 @@ def _try_keys(operation: str, with_reason: bool = False) -> Build:
     return build
 
 
+def _milestone(v: XmlValues, a: Args) -> etree._Element:
+    root = request("addOrderMilestone")
+    key(root, a["kind"], a["id"])
+    if a.get("version") is not None:
+        sub(root, "version", a["version"])
+    v.child(root, "milestone", a["milestone"])
+    return root
+
+
 def _history(v: XmlValues, a: Args) -> etree._Element:
     root = request("getOrderHistoryByKey")
     key(root, a["kind"], a["id"])
@@ -230,6 +239,7 @@ OPERATIONS: dict[str, tuple[Build, Callable[[XmlValues, Pages, Args], Any]]] = {
     "getOrderHistoryByKey": (_history, lambda v, pages, a: history(pages[0].root)),
     "changeOrderState": (_by_key("changeOrderState", "state", "reason"), _order),
     "changeOrderItemState": (_by_key("changeOrderItemState", "itemId", "state", "reason"), _order),
+    "addOrderMilestone": (_milestone, _order),
     "getOrderTypes": (lambda v, a: _metadata("getOrderTypes"), _order_types),
     "getSupportedOptionalOperations": (lambda v, a: _metadata("getSupportedOptionalOperations"), _texts),
     "getQueryTypes": (lambda v, a: _metadata("getQueryTypes"), _texts),

@@ -157,6 +157,12 @@ class XmlValues:
         rest = {k: v for k, v in doc.items() if k not in ("id", "kind")}
         self._fill(element, self.value_types[f"{kind}Value"], rest, kind, skip=frozenset({"key"}))
 
+    def child(self, root: etree._Element, name: str, value: Any) -> None:
+        """``<name>`` under a request element, as the request's declaration types it (a milestone ...)."""
+        declared = self.schema.elements[etree.QName(root).localname].type.content.iter_elements()
+        element = next(e for e in declared if e.local_name == name)
+        self._write(root, element, value, name)
+
     def _fill(
         self, el: etree._Element, t: Component, doc: Any, where: str, skip: frozenset[str] = frozenset()
     ) -> None:

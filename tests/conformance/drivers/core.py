@@ -191,6 +191,8 @@ class CoreDriver:
             )
         )
 
+        milestone, _ = by_key(lambda c, k, i, a: om.add_milestone(c, k, i, a["milestone"], a.get("version")))
+
         async def history(c: Caller, a: Args) -> Any:
             return [history_to_dict(h) for h in await om.get_order_history(c, _kind(a), a["id"])]
 
@@ -230,6 +232,7 @@ class CoreDriver:
             "getOrderHistoryByKey": history,
             "changeOrderState": to_state,
             "changeOrderItemState": item_to_state,
+            "addOrderMilestone": milestone,
             "getOrderTypes": order_types,
             "getSupportedOptionalOperations": optional_operations,
             "getQueryTypes": query_types,

@@ -2,9 +2,9 @@
 
 Each operation is the request a TMF client would send (DESIGN §3): creates
 are ``POST {base}/{kind}Order``, transitions are ``PATCH`` of ``state`` (or of
-one item's state), cancels are ``POST cancel{Kind}Order`` tasks, bulk forms go
-through the documented bulk extension, metadata through
-``/tmf-api/ordergate/v1``.  Replies are read back into canonical form: the
+one item's state), cancels are ``POST cancel{Kind}Order`` tasks, milestones
+``POST {base}/{kind}Order/{id}/milestone``, bulk forms go through the
+documented bulk extension, metadata through ``/tmf-api/ordergate/v1``.  Replies are read back into canonical form: the
 error ``code`` of the TMF error body is the core error kind, orders are
 translated back from TMF JSON and their ``version`` is the ``ETag``.
 
@@ -150,6 +150,7 @@ class RestDriver:
                     ]
                 },
             ),
+            "addOrderMilestone": self._milestone,
             "getOrderTypes": lambda actor, a: self._metadata(actor, "orderTypes"),
             "getSupportedOptionalOperations": lambda actor, a: self._metadata(actor, "optionalOperations"),
             "getQueryTypes": lambda actor, a: self._metadata(actor, "queryTypes"),
@@ -267,6 +268,12 @@ class RestDriver:
         reply = await self._send(actor, "GET", f"{tk.collection_path}/{a['id']}/history", 200)
         keys = ("fromState", "toState", "itemId", "actor", "reason")
         return [{k: h.get(k) for k in keys} for h in reply.body]
+
+    async def _milestone(self, actor: str, a: Args) -> Any:
+        tk = self._tk(a)
+        path = f"{tk.collection_path}/{a['id']}/milestone"
+        reply = await self._send(actor, "POST", path, 201, json=a["milestone"], headers=self._if_match(a))
+        return canonical(tk, reply.body, reply.headers.get("ETag"))
 
     async def _metadata(self, actor: str, key: str) -> Any:
         return (await self._send(actor, "GET", "/tmf-api/ordergate/v1/metadata", 200)).body[key]

@@ -187,6 +187,10 @@ OPERATIONS: dict[str, tuple[Request, Result]] = {
         lambda v, a: {**_by_key(a, "reason"), "itemId": a["itemId"], "state": ossj_state(a["state"])},
         _ORDER,
     ),
+    "addOrderMilestone": (
+        lambda v, a: {**_by_key(a), "milestone": v.child("addOrderMilestone", "milestone", a["milestone"])},
+        _ORDER,
+    ),
     "getOrderTypes": (
         lambda v, a: {},
         lambda v, answer, a: {t.kind: list(t.orderType) for t in answer or []},

@@ -111,6 +111,7 @@ class ZeepValues:
     """Order values of one WSDL, as zeep's types declare them."""
 
     def __init__(self, client: zeep.Client) -> None:
+        self.client = client
         group = client.wsdl.types.get_group(f"{{{NS}}}AnyOrderValue")
         self.value_types = {name: element.type for name, element in group.child.elements}
         self.kinds = tuple(name.removesuffix("Value") for name in self.value_types)
@@ -130,6 +131,11 @@ class ZeepValues:
         if order_id is not None:
             out["key"] = key(kind, order_id)
         return {element: out}
+
+    def child(self, operation: str, name: str, value: Any) -> Any:
+        """A request's argument ``name`` as the request element declares it (a milestone ...)."""
+        request = self.client.get_element(f"{{{NS}}}{operation}Request")
+        return self._element(dict(request.type.elements)[name], value, name)
 
     def _object(self, t: Any, doc: Any, where: str) -> dict[str, Any]:
         if not isinstance(doc, dict):
