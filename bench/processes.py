@@ -100,14 +100,20 @@ class Gateway:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ORDERGATE_", "PROMETHEUS_"))}
         env |= {"ORDERGATE_DATABASE_URL": database, "ORDERGATE_AMQP_URL": amqp, "ORDERGATE_WORKERS": "2"}
         env |= {"ORDERGATE_PORT": str(self.port), "ORDERGATE_LOG_LEVEL": "warning"}
-        if code is not None:
+        if code is not None:  # first on the path: the checkout's package, not the installed one
             env["PYTHONPATH"] = str(code.resolve())
-        self._env = env
+        self._env, self._cwd = env, str(code.resolve()) if code is not None else None
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "ordergate.cli", "serve", env=self._env, stdout=asyncio.subprocess.DEVNULL
+            sys.executable,
+            "-m",
+            "ordergate.cli",
+            "serve",
+            env=self._env,
+            cwd=self._cwd,  # python -m puts the working directory first on the path
+            stdout=asyncio.subprocess.DEVNULL,
         )
 
     @property
