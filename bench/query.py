@@ -99,6 +99,8 @@ async def survey(database: str) -> Book:
     conn = await asyncpg.connect(asyncpg_dsn(database))
     try:
         ids = await conn.fetch("SELECT kind, id FROM orders TABLESAMPLE SYSTEM (1) LIMIT 20000")
+        if len(ids) < 100:  # a small book: a 1% sample of its pages may hold nothing
+            ids = await conn.fetch("SELECT kind, id FROM orders LIMIT 20000")
         total = int(await conn.fetchval("SELECT count(*) FROM orders WHERE kind = 'productOrder'"))
         depth = min(DEEP, max(0, total - 100))
         deep = await conn.fetch(

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from adapters.xml import NS
-from bench.measure import Figures, Runner, best, machine_line, server_process, table
+from bench.measure import PEAKS, Figures, Runner, best, machine_line, server_process, table
 from bench.scratch import DEFAULT_PG_SERVER, scratch_postgres
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -71,6 +71,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=32, help="requests in flight (default 32)")
     p.add_argument("--pg-url", default=DEFAULT_PG_SERVER, help="PostgreSQL server to create the database on")
     p.add_argument("--rounds", type=int, default=2, help="alternating gateway/echo runs; best counts")
+    p.add_argument(
+        "--loop", choices=["asyncio", "uvloop"], default="asyncio", help="the gateway's event loop"
+    )
     p.add_argument("--large", type=int, default=40, help="~900 KB envelopes per loop-stall run (0: skip)")
     p.add_argument(
         "--gateway-extra",
@@ -188,8 +191,10 @@ async def create_rounds(args: argparse.Namespace, gateway_url: str, echo_url: st
 async def run(args: argparse.Namespace) -> Results:
     async with scratch_postgres(args.pg_url, "soap") as database:
         async with (
-            server_process("bench.soap_gateway", database, *args.gateway_extra) as gateway_url,
-            server_process("bench.soap_echo") as echo_url,
+            server_process(
+                "bench.soap_gateway", database, f"loop={args.loop}", *args.gateway_extra, label="soap gateway"
+            ) as gateway_url,
+            server_process("bench.soap_echo", label="soap echo") as echo_url,
         ):
             results = await create_rounds(args, gateway_url, echo_url)
             if args.large:
@@ -197,7 +202,13 @@ async def run(args: argparse.Namespace) -> Results:
                 results.large["off the loop (default)"] = await large_envelopes(gateway_url, args.large, body)
         if args.large:
             on_loop = [*args.gateway_extra, "soap_offload_bytes=1000000000"]
-            async with server_process("bench.soap_gateway", database, *on_loop) as url:
+            async with server_process(
+                "bench.soap_gateway",
+                database,
+                f"loop={args.loop}",
+                *on_loop,
+                label="soap gateway, all on the loop",
+            ) as url:
                 results.large["all on the loop"] = await large_envelopes(url, args.large, body)
     return results
 
@@ -232,6 +243,7 @@ def report(args: argparse.Namespace, results: Results) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     print(report(args, asyncio.run(run(args))))
+    print("\n".join(PEAKS.lines()))
     return 0
 
 
