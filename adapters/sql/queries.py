@@ -133,9 +133,10 @@ def _document_clause(tbl: sa.Table, c: Criterion) -> sa.ColumnElement[bool]:
 def sort_column(tbl: sa.Table, key: SortKey) -> sa.ColumnElement[Any]:
     if key.path in COLUMNS:
         return tbl.c[COLUMNS[key.path]]
+    text: sa.ColumnElement[Any] = tbl.c.document[key.path].as_string()
     if key.path in DATE_FIELDS:
-        return sa.cast(tbl.c.document[key.path].as_string(), sa.DateTime(timezone=True))
-    return tbl.c.document[key.path].as_string()
+        return sa.cast(text, sa.DateTime(timezone=True))
+    return text
 
 
 def _position_value(key: SortKey, value: Any) -> Any:

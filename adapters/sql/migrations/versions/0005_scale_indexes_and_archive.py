@@ -84,6 +84,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('orders_archive')
     for name, (_, old, old_columns) in _REPLACED.items():
-        if old:
+        if old and old_columns:
             op.create_index(old, 'orders', old_columns)
         op.drop_index(name, table_name='orders')
