@@ -300,7 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     to_echo = created.rate / echo.rate if echo.rate else 0.0
     if args.without_relay:
         ratio = created.ratio or 0.0
-        print(f"gateway createOrderByValue without its outbox relay: {ratio:.0%} of the raw durable baseline")
+        print(
+            f"gateway createOrderByValue without its outbox relay: {ratio:.0%} of the raw durable baseline"
+            " (diagnosis only)"
+        )
     else:
         print(verdict(created, TARGET, "gateway createOrderByValue"))
     print(f"gateway createOrderByValue: {to_echo:.0%} of the raw aio-pika echo")

@@ -1,4 +1,5 @@
-"""``bench query`` and ``bench amqp`` run end to end with tiny counts, so their code cannot rot.
+"""``bench query`` runs end to end with tiny counts, so its code cannot rot (``bench amqp``:
+tests/integration/amqp/test_bench_amqp.py).
 
 No timing is asserted: the figures are for people to read (docs/benchmarks.md).
 """
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from bench import amqp as bench_amqp
 from bench import query as bench_query
 from bench.measure import peak_rss_bytes
 from bench.query_data import order_row, templates
@@ -57,15 +57,3 @@ def test_query_benchmark_loads_a_book_and_reads_it_over_rest(capsys):
     for label in ("get by id", "list by state", "cursor at", "count=estimate"):
         assert label in out
     assert "peak RSS of gateway" in out
-
-
-@pytest.mark.postgres
-@pytest.mark.rabbitmq
-def test_amqp_benchmark_measures_the_echo_the_raw_baseline_and_the_gateway(capsys):
-    argv = ["--orders", "8", "--slices", "1", "--concurrency", "4", "--pg-url", PG_SERVER]
-    assert bench_amqp.main(argv) == 0
-    out = capsys.readouterr().out
-    assert "raw durable (by hand)" in out
-    assert "of the raw baseline (target 60%)" in out
-    assert "of the raw aio-pika echo" in out
-    assert "peak RSS of gateway responder" in out
