@@ -142,6 +142,8 @@ def cursor_position(token: str, sort: str) -> tuple[Any, ...]:
         made_under, position = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         if not isinstance(made_under, str) or not isinstance(position, list):
             raise ValueError
+        if not all(v is None or isinstance(v, str | int | float) for v in position):
+            raise ValueError
     except (ValueError, TypeError, binascii.Error):
         raise IllegalAttributeValue("cursor", "is not a cursor this gateway gave") from None
     if made_under != sort:

@@ -32,6 +32,7 @@ from adapters.sql.pages import Found, count_matches, fetch_page, filter_in_pytho
 from core.document.fields import DATE_FIELDS
 from core.document.parse import parse_date
 from core.document.paths import Leaf, walk
+from core.domain.errors import IllegalAttributeValue
 from core.domain.query import Criterion, Op, OrderQuery, SortKey, comparable, sort_keys
 
 __all__ = ["COLUMNS", "Found", "Statements", "run_query", "statements"]
@@ -141,8 +142,10 @@ def sort_column(tbl: sa.Table, key: SortKey) -> sa.ColumnElement[Any]:
 
 def _position_value(key: SortKey, value: Any) -> Any:
     """A position's value (JSON: dates as ISO text) as the sort column compares it."""
-    if value is None or not isinstance(value, str):
+    if value is None or (not isinstance(value, str) and key.path not in DATE_FIELDS):
         return value
+    if not isinstance(value, str):
+        raise IllegalAttributeValue("cursor", "does not fit this sort")
     if key.path in _DATE_COLUMNS:
         return naive_utc(parse_date(value, key.path))
     if key.path in DATE_FIELDS:
