@@ -16,9 +16,9 @@ import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiohttp

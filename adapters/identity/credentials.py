@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.domain.errors import IllegalArgument
-from core.domain.model import Caller, Role
+from core.domain.model import Caller, Role, client_id_problem
 
 if TYPE_CHECKING:
     from adapters.identity.oauth import OAuthVerifier
@@ -34,6 +34,8 @@ class _Entry:
 
 
 def _entry(raw: dict[str, Any]) -> _Entry:
+    if (problem := client_id_problem(raw.get("clientId"))) is not None:
+        raise IllegalArgument(f"clientId {raw.get('clientId')!r}: {problem}")
     roles = frozenset(Role(r) for r in raw.get("roles", ["client"]))
     prefix = raw.get("replyQueuePrefix")
     if prefix is not None and (not isinstance(prefix, str) or not prefix or prefix.startswith(_BROKER_NAMES)):

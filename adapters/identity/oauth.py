@@ -40,7 +40,7 @@ from joserfc.errors import (
 from adapters.identity.credentials import Unauthenticated
 from adapters.identity.jwks import JwksKeys, http_fetch
 from core.domain.errors import PermissionDenied
-from core.domain.model import Caller, Role
+from core.domain.model import Caller, Role, client_id_problem
 
 ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 _ROLE_NAMES = frozenset(r.value for r in Role)
@@ -137,6 +137,8 @@ class OAuthVerifier:
         client_id = claim(claims, self.settings.client_claim)
         if not isinstance(client_id, str) or not client_id:
             raise Unauthenticated(f"the token names no client ({self.settings.client_claim})")
+        if (problem := client_id_problem(client_id)) is not None:
+            raise Unauthenticated(f"the token's client ({self.settings.client_claim}) is refused: {problem}")
         granted = claim(claims, self.settings.roles_claim)
         names = granted if isinstance(granted, list) else []
         roles = frozenset(Role(n) for n in names if isinstance(n, str) and n in _ROLE_NAMES)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from core.document import render
+from core.document import limits, render
 from core.document.check import check_value
 from core.document.fields import (
     _DATE_ATTR,
@@ -36,7 +36,7 @@ from core.document.fields import (
 )
 from core.document.parse import order_from_dict
 from core.document.schema import create_offers
-from core.domain.errors import IllegalArgument, IllegalState, PermissionDenied, Problem
+from core.domain.errors import IllegalArgument, IllegalAttributeValue, IllegalState, PermissionDenied, Problem
 from core.domain.events import EventType
 from core.domain.feasibility import FeasibilityReport, check
 from core.domain.lifecycle import record_event
@@ -72,8 +72,13 @@ def draft_order(kind: Kind, value: Mapping[str, Any], caller: Caller, new_id: st
     if "items" not in value:
         problems.append(Problem(("items",), "is required: an order needs at least one item"))
     check_value(kind, value, problems)
+    order_id = caller.own_id(value["id"]) if value.get("id") else new_id
+    if len(order_id) > limits.MAX_ID:
+        raise IllegalAttributeValue(
+            "id", f"is {order_id!r} in the client's namespace: longer than {limits.MAX_ID} characters"
+        )
     order = order_from_dict(
-        {**value, "id": value.get("id") or new_id, "kind": kind.value, "clientId": caller.client_id}
+        {**value, "id": order_id, "kind": kind.value, "clientId": caller.client_id}
         | {"orderType": value.get("orderType") or kind.base_type, "state": State.ACKNOWLEDGED.value}
         | {"version": 1}
     )

@@ -90,6 +90,19 @@ class Caller:
     client_id: str
     roles: frozenset[Role] = frozenset({Role.CLIENT})
 
+    # An id a client chooses lives in the client's own namespace, ``<client id>~<key>``:
+    # a client can neither take an id another client would use nor learn that one exists.
+    def own_id(self, key: str) -> str:
+        """The order id a key this caller chose stands for."""
+        prefix = self.client_id + KEY_SEPARATOR
+        return key if key.startswith(prefix) else prefix + key
+
+    def ids_for(self, order_id: str) -> tuple[str, ...]:
+        """The ids an id this caller names may be, in the order they are tried: as given, then as
+        a key of its own (a client may name its orders by the keys it chose)."""
+        own = self.own_id(order_id)
+        return (order_id,) if own == order_id else (order_id, own)
+
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
@@ -104,6 +117,20 @@ class Caller:
     def require(self, role: Role) -> None:
         if role not in self.roles and not self.is_admin:
             raise PermissionDenied(f"caller {self.client_id!r} lacks the {role.value} role")
+
+
+KEY_SEPARATOR = "~"
+
+
+def client_id_problem(client_id: object) -> str | None:
+    """Why a client id cannot be one (None: it can): it names orders' owners and namespaces."""
+    if not isinstance(client_id, str) or not client_id:
+        return "a client id is a non-empty string"
+    if len(client_id) > limits.MAX_ID:
+        return f"a client id is at most {limits.MAX_ID} characters"
+    if KEY_SEPARATOR in client_id or any(c.isspace() or not c.isprintable() for c in client_id):
+        return f"a client id holds no {KEY_SEPARATOR!r}, white space or control characters"
+    return None
 
 
 class ItemAction(StrEnum):

@@ -283,11 +283,12 @@ class OrderManagement:
     # ------------------------------------------------------------ read
 
     async def _load(self, uow: UnitOfWork, caller: Caller, kind: Kind | None, order_id: str) -> Order:
-        order = await uow.orders.get(order_id)
-        if order is None or not caller.may_see(order) or (kind is not None and order.kind is not kind):
-            what = kind.value if kind else "order"
-            raise ObjectNotFound(f"no {what} {limits.shown(order_id)}")
-        return order
+        for candidate in caller.ids_for(order_id):
+            order = await uow.orders.get(candidate)
+            if order is not None and caller.may_see(order) and (kind is None or order.kind is kind):
+                return order
+        what = kind.value if kind else "order"
+        raise ObjectNotFound(f"no {what} {limits.shown(order_id)}")
 
     async def get_order(
         self, caller: Caller, kind: Kind | None, order_id: str, attributes: Sequence[str] | None = None

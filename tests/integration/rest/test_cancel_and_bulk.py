@@ -164,8 +164,9 @@ async def test_an_order_named_bulk_stays_reachable(rest: RestGateway):
     tk = WORK
     created = await rest.call("alice", "POST", tk.collection_path, json=order_body(tk, id="bulk"))
     assert created.status == 201, created.body
-    url = tk.collection_path + "/bulk"
-    assert (await rest.call("alice", "GET", url)).body["id"] == "bulk"
+    assert created.body["id"] == f"{rest.client_ids['alice']}~bulk"  # the key in alice's namespace
+    url = tk.collection_path + "/bulk"  # named by the key alone
+    assert (await rest.call("alice", "GET", url)).body["id"] == created.body["id"]
     assert (await rest.call("alice", "PATCH", url, json={"description": "x"})).body["description"] == "x"
     assert (await rest.call("alice", "DELETE", url)).status == 204
 

@@ -249,7 +249,7 @@ async def test_client_supplied_id_and_duplicates(rest: RestGateway):
     key = f"po-{rest.client_ids['alice']}"
     first = await rest.call("alice", "POST", tk.collection_path, json=order_body(tk, id=key))
     assert first.status == 201
-    assert first.body["id"] == key
+    assert first.body["id"] == f"{rest.client_ids['alice']}~{key}"  # the key in alice's namespace
     again = await rest.call("alice", "POST", tk.collection_path, json=order_body(tk, "9", id=key))
     assert again.status == 409
     assert again.body["code"] == "duplicateKey"

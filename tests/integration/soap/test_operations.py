@@ -50,10 +50,12 @@ async def test_create_answers_the_order_in_ossj_terms(soap):
 
 
 async def test_atomic_and_best_effort_creates(soap):
-    values = {"_value_1": [{"serviceOrderValue": service_value()}, {"serviceOrderValue": service_value()}]}
+    chosen = {**service_value(), "key": key("k-1")}
+    values = {"_value_1": [{"serviceOrderValue": chosen}, {"serviceOrderValue": service_value()}]}
     created = await soap.call("alice", "createOrdersByValues", values=values)
     assert len(order_values(created)) == 2
-    duplicate = order_values(created)[0].key.primaryKey
+    assert order_values(created)[0].key.primaryKey == "alice~k-1"  # the key in alice's namespace
+    duplicate = "k-1"
     mixed = {
         "_value_1": [
             {"serviceOrderValue": service_value()},

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from core.domain.errors import DuplicateKey, IllegalArgument, OrderError
+from core.domain.errors import DuplicateKey, IllegalArgument, ObjectNotFound, OrderError
 from core.domain.model import Kind
 from core.domain.states import State
 from core.usecases import OrderManagement
-from tests.builders import ALICE, NOC, item, order_count, order_value, outbox, stored
+from tests.builders import ALICE, BOB, NOC, item, order_count, order_value, outbox, stored
 
 # (what is wrong, the value, the error kind, words the message must contain)
 BAD_CREATES: list[tuple[str, dict[str, Any], str, tuple[str, ...]]] = [
@@ -200,16 +200,38 @@ def test_an_unknown_kind_is_refused():
 async def test_a_client_key_taken_is_a_duplicate_never_a_second_order(any_store):
     om = OrderManagement(any_store)
     first = await om.create_order(ALICE, Kind.PRODUCT, order_value("i1", id="PO-1", description="first"))
+    assert first.id == "alice~PO-1"  # the key in the client's namespace
     with pytest.raises(DuplicateKey, match="PO-1"):
         await om.create_order(ALICE, Kind.PRODUCT, order_value("i9", id="PO-1", description="second"))
-    with pytest.raises(DuplicateKey):  # another kind, another client: ids are global
-        await om.create_order(ALICE, Kind.SERVICE, order_value("i1", id="PO-1"))
+    with pytest.raises(DuplicateKey):  # another kind: ids are the client's, whatever the kind
+        await om.create_order(ALICE, Kind.SERVICE, order_value("i1", id="alice~PO-1"))
     assert await order_count(any_store) == 1
-    doc = await stored(any_store, "PO-1")
+    doc = await stored(any_store, "alice~PO-1")
     assert doc is not None
     assert doc["description"] == "first"
     assert doc["version"] == first.version
     assert [e.type.value for e in await outbox(any_store)] == ["OrderCreate"]
+
+
+async def test_a_key_another_client_chose_is_neither_taken_nor_told(any_store):
+    """Client ids live in the client's namespace: bob choosing alice's key learns nothing and takes nothing."""
+    om = OrderManagement(any_store)
+    alices = await om.create_order(ALICE, Kind.PRODUCT, order_value("i1", id="PO-1"))
+    bobs = await om.create_order(BOB, Kind.PRODUCT, order_value("i1", id="PO-1"))
+    assert (alices.id, bobs.id) == ("alice~PO-1", "bob~PO-1")
+    squat = await om.create_order(BOB, Kind.PRODUCT, order_value("i1", id="alice~PO-2"))
+    assert squat.id == "bob~alice~PO-2"
+    assert (await om.create_order(ALICE, Kind.PRODUCT, order_value("i1", id="PO-2"))).id == "alice~PO-2"
+    # each names its own by the key alone; the other's is not found, either way it is named
+    assert (await om.get_order(ALICE, None, "PO-1")).id == "alice~PO-1"
+    assert (await om.get_order(BOB, None, "PO-1")).id == "bob~PO-1"
+    for name in ("alice~PO-1", "bob~PO-1"):
+        assert (await om.get_order(NOC, None, name)).client_id == name.split("~")[0]
+    with pytest.raises(ObjectNotFound):
+        await om.get_order(BOB, None, "alice~PO-1")
+    long_key = "k" * (128 - len("alice~") + 1)
+    with pytest.raises(IllegalArgument, match="longer than 128"):
+        await om.create_order(ALICE, Kind.PRODUCT, order_value("i1", id=long_key))
 
 
 async def test_query_arguments_are_checked(any_store):

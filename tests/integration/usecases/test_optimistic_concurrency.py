@@ -69,4 +69,4 @@ async def test_concurrent_creates_with_one_client_key_store_one_order(sql_store)
     results = await asyncio.gather(*(create() for _ in range(10)))
     assert sorted(results) == ["created"] + ["duplicate"] * 9
     assert await order_count(sql_store) == 1
-    assert [e.type.value for e in await outbox(sql_store, "PO-7")] == ["OrderCreate"]
+    assert [e.type.value for e in await outbox(sql_store, "alice~PO-7")] == ["OrderCreate"]

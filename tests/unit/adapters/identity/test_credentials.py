@@ -49,3 +49,19 @@ def test_a_prefix_taking_in_another_clients_queues_is_refused(tmp_path):
         {"clientId": "acme", "amqpUser": "acme-1", "replyQueuePrefix": "acme."},
         {"clientId": "acme", "amqpUser": "acme-2", "replyQueuePrefix": "acme."},
     )
+
+
+@pytest.mark.parametrize(
+    ("client_id", "reason"),
+    [
+        ("acme~1", "holds no '~'"),  # it would reach into another client's ids (<client>~<key>)
+        ("ac me", "white space"),
+        ("acme\n", "control characters"),
+        ("", "non-empty string"),
+        (7, "non-empty string"),
+        ("a" * 129, "at most 128"),
+    ],
+)
+def test_a_client_id_that_could_not_own_a_namespace_of_ids_is_refused(tmp_path, client_id, reason):
+    with pytest.raises(IllegalArgument, match=re.escape(reason)):
+        load(tmp_path, {"clientId": client_id, "keySha256": hash_key("k")})

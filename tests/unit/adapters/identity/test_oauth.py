@@ -75,6 +75,8 @@ def claims_now(**changes) -> dict:
         ({"exp": None}, "Missing claim: 'exp'"),
         ({"nbf": int(time.time()) + 3600}, "not yet valid"),
         ({"azp": None}, "names no client"),
+        ({"azp": "acme~orders"}, r"client \(azp\) is refused: a client id holds no '~'"),
+        ({"azp": "x" * 129}, "at most 128 characters"),
     ],
 )
 async def test_a_token_that_is_not_current_from_the_issuer_or_for_this_audience_is_refused(
