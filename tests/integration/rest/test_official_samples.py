@@ -27,6 +27,7 @@ from tests.amqp_gateway import ROLES, broker_users, throwaway_vhost
 from tests.conformance import official
 from tests.conformance.all_profiles import Profiles, one_gateway
 from tests.conformance.expectations import document_checks
+from tests.conftest import create_database, drop_database
 from tests.integration.rest import tmf
 from tests.integration.rest.gateway import RestGateway, running_gateway
 from tests.integration.rest.translate import canonical
@@ -44,14 +45,19 @@ SHARED = pytest.mark.asyncio(loop_scope="module")
 async def rest(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[RestGateway]:
+    """A database of its own (the every-profile gateways below share the session's PostgreSQL
+    database: this one's relay would take their events while it lives)."""
     workdir = tmp_path_factory.mktemp("samples")
+    url = f"sqlite+aiosqlite:///{workdir / 'ordergate.db'}"
     if request.param == "postgres":
-        url = str(request.getfixturevalue("pg_url"))
-    else:
-        url = f"sqlite+aiosqlite:///{workdir / 'ordergate.db'}"
-        migrate(url)
-    async with running_gateway(url, workdir) as gateway:
-        yield gateway
+        url = create_database("samples")
+    migrate(url)
+    try:
+        async with running_gateway(url, workdir) as gateway:
+            yield gateway
+    finally:
+        if request.param == "postgres":
+            drop_database(url)
 
 
 def _conforms(tk: TmfKind, definition: str, body: Any) -> bool:
