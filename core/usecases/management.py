@@ -7,6 +7,8 @@ together with its events.  Callers are checked here, never in adapters.
 
 from __future__ import annotations
 
+import asyncio
+import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,11 +91,17 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+UNCONDITIONAL_PAUSE_SECONDS = 0.05
+
+
 @dataclass(frozen=True)
 class Settings:
     order_types: dict[Kind, frozenset[str]] = field(default_factory=feasibility.default_order_types)
     auto_start: bool = False
     retries_on_conflict: int = 5
+    # a writer that gave no version queues behind the others: it retries lost races, each after a
+    # random pause (up to UNCONDITIONAL_PAUSE_SECONDS), for at most this long, before resyncRequired
+    unconditional_wait_seconds: float = 10.0
     # optional operations switched off, with the kinds they are off for (see parse_switched_off)
     switched_off: Mapping[str, frozenset[Kind]] = field(default_factory=dict)
     # what realizes what (docs/fulfilment.md); empty: each order stands alone
@@ -333,14 +341,22 @@ class OrderManagement:
         fresh read: a caller that gave a version then learns whether its read is still current
         (its order changed: resyncRequired) or whether only a related order moved meanwhile."""
         attempts = self.settings.retries_on_conflict
-        for attempt in range(attempts):
+        waited = 0.0
+        for attempt in range(1_000_000):
             try:
                 return await self._change_once(caller, kind, order_id, version, mutate)
             except _Stale as stale:
                 raise ResyncRequired(stale.message) from None
             except ResyncRequired:
-                if attempt + 1 >= attempts:
-                    raise
+                if version is not None or waited >= self.settings.unconditional_wait_seconds:
+                    if attempt + 1 >= attempts:
+                        raise
+                    continue
+                # no version: nobody's read is overridden, so the writer waits its turn; the
+                # random pause spreads a crowd of writers out instead of colliding again
+                pause = random.uniform(0, UNCONDITIONAL_PAUSE_SECONDS * min(1.0, (attempt + 1) / 8))
+                waited += pause
+                await asyncio.sleep(pause)
         raise AssertionError("unreachable")
 
     async def _change_once(
