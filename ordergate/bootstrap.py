@@ -247,6 +247,7 @@ def _wire_rest(app: web.Application, gw: Gateway) -> None:
     s = gw.settings
     settings = RestSettings.from_extra(
         s.extra,
+        **({"public_url": s.public_url} if s.public_url else {}),
         hub_allowed_networks=s.hub_allowed_networks,
         hub_max_subscriptions_per_client=s.hub_max_subscriptions_per_client,
         hub_failures_before_suspension=s.hub_failures_before_suspension,

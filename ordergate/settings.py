@@ -129,6 +129,10 @@ class GatewaySettings(BaseSettings):
         le=86400,
         description="while the database or broker stays down, a 'still down' line this often",
     )
+    public_url: str | None = Field(
+        None,
+        description="the base of every href the gateway writes, as clients reach it (behind a proxy)",
+    )
     hub_allowed_networks: str = Field(
         "",
         description="CIDR ranges (comma-separated) hub callbacks may reach although private, loopback ...",
@@ -227,6 +231,18 @@ class GatewaySettings(BaseSettings):
     def _switched_off(cls, value: str) -> str:
         parse_switched_off(value)  # ValueError names the entry
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        from urllib.parse import urlsplit
+
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.query:
+            raise ValueError("must be an http:// or https:// URL with a host, e.g. https://orders.example.com")
+        return value.rstrip("/")
 
     @field_validator("hub_allowed_networks")
     @classmethod

@@ -99,6 +99,7 @@ async def running_gateway(
     extra: Mapping[str, str] | None = None,
     switched_off: str = "",
     catalog_path: str | None = None,
+    public_url: str | None = None,
 ) -> AsyncIterator[RestGateway]:
     credentials = tmp_path / f"credentials-{uuid.uuid4().hex[:6]}.json"
     keys, ids = write_credentials(credentials, unique_clients)
@@ -112,6 +113,7 @@ async def running_gateway(
         extra={**FAST_HUB, **(extra or {})},
         switched_off=switched_off,
         catalog_path=catalog_path,
+        public_url=public_url,
     )
     app = build_app(settings)
     runner = web.AppRunner(app)

@@ -255,3 +255,20 @@ async def test_client_supplied_id_and_duplicates(rest: RestGateway):
     assert again.body["code"] == "duplicateKey"
     kept = await rest.call("alice", "GET", f"{tk.collection_path}/{key}")
     assert [i["id"] for i in kept.body[tk.item_key]] == ["1", "2"]
+
+
+async def test_behind_a_proxy_every_href_names_the_public_url(tmp_path):
+    """ORDERGATE_PUBLIC_URL: the hrefs and Location a TLS proxy's clients can follow, not the
+    plain-HTTP origin the proxy reached."""
+    from adapters.sql import migrate
+    from tests.integration.rest.gateway import running_gateway
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'ordergate.db'}"
+    migrate(url)
+    async with running_gateway(url, tmp_path, public_url="https://orders.example.com/") as gateway:
+        created = await gateway.call("alice", "POST", SERVICE.collection_path, json=order_body(SERVICE))
+        assert created.status == 201, created.body
+        href = f"https://orders.example.com{SERVICE.collection_path}/{created.body['id']}"
+        assert created.headers["Location"] == created.body["href"] == href
+        listed = await gateway.call("alice", "GET", SERVICE.collection_path)
+        assert [o["href"] for o in listed.body] == [href]

@@ -127,6 +127,10 @@ def test_other_unusable_values():
     assert problems({"ORDERGATE_PORT": "0", "ORDERGATE_WORKERS": "2"}) == [
         "ORDERGATE_PORT 0 (any free port) cannot be shared by several workers"
     ]
+    assert problems({"ORDERGATE_PUBLIC_URL": "orders.example.com"}) == [
+        "ORDERGATE_PUBLIC_URL: must be an http:// or https:// URL with a host, e.g. https://orders.example.com"
+    ]
+    assert GatewaySettings.from_env({"ORDERGATE_PUBLIC_URL": "https://o.example/"}).public_url == "https://o.example"
     assert problems({"ORDERGATE_STARTUP_WAIT_SECONDS": "-1"})[0].startswith(
         "ORDERGATE_STARTUP_WAIT_SECONDS must be"
     )
