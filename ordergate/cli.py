@@ -175,9 +175,12 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--pause", type=float, default=0.0, help="seconds between batches (default 0)")
     a.set_defaults(fn=_archive)
     b = sub.add_parser(
-        "bench", help="run a benchmark: core, rest, amqp, soap, query, curve (--plot draws it), processes"
+        "bench",
+        help="run a benchmark: core, rest, amqp, soap, query, report, history, curve (--plot draws it), processes",
     )
-    b.add_argument("target", choices=["core", "rest", "amqp", "soap", "query", "curve", "processes"])
+    b.add_argument(
+        "target", choices=["core", "rest", "amqp", "soap", "query", "report", "history", "curve", "processes"]
+    )
     b.add_argument(
         "rest", nargs=argparse.REMAINDER, help="options for the benchmark (see --help after the target)"
     )

@@ -23,7 +23,7 @@ task under way.  Removing an order removes its tasks with it.
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -76,7 +76,7 @@ def cancel_positions(order: Order) -> list[int]:
     return requests
 
 
-def _ends_cancelled(history: list[HistoryEntry], position: int) -> bool:
+def _ends_cancelled(history: Sequence[HistoryEntry], position: int) -> bool:
     for entry in history[position:]:
         if entry.item_id is None and entry.to_state is State.CANCELLED:
             return True
@@ -85,7 +85,7 @@ def _ends_cancelled(history: list[HistoryEntry], position: int) -> bool:
     return False
 
 
-def task_outcome(tk: TmfKind, history: list[HistoryEntry], position: int) -> tuple[str, HistoryEntry | None]:
+def task_outcome(tk: TmfKind, history: Sequence[HistoryEntry], position: int) -> tuple[str, HistoryEntry | None]:
     """(TMF task state, the history entry that decided it, if any)."""
     state = tk.task_received_state
     for entry in history[position:]:

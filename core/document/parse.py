@@ -8,7 +8,7 @@ outside the stored range, an item id used twice, items nested too deep).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from core.domain.model import (
     ChildRef,
     ClientData,
     EntityRef,
+    History,
     HistoryEntry,
     ItemAction,
     ItemRelationship,
@@ -173,24 +174,24 @@ def parse_relationships(doc: Mapping[str, Any]) -> list[OrderRelationship]:
     ]
 
 
-def _history(entries: Iterable[Mapping[str, Any]]) -> list[HistoryEntry]:
-    out = []
-    for h in entries:
-        at = parse_date(h["at"], "history.at")
-        assert at is not None
-        out.append(
-            HistoryEntry(
-                at=at,
-                actor=h["actor"],
-                from_state=State(h["fromState"]) if h.get("fromState") else None,
-                to_state=State(h["toState"]),
-                reason=h.get("reason"),
-                item_id=h.get("itemId"),
-                operation=h.get("operation"),
-                changed=tuple(h.get("changed", ())),
-            )
-        )
-    return out
+def history_entry(h: Mapping[str, Any]) -> HistoryEntry:
+    at = parse_date(h["at"], "history.at")
+    assert at is not None
+    return HistoryEntry(
+        at=at,
+        actor=h["actor"],
+        from_state=State(h["fromState"]) if h.get("fromState") else None,
+        to_state=State(h["toState"]),
+        reason=h.get("reason"),
+        item_id=h.get("itemId"),
+        operation=h.get("operation"),
+        changed=tuple(h.get("changed", ())),
+    )
+
+
+def _history(entries: Sequence[Mapping[str, Any]]) -> History:
+    """Parsed when read (``History``): a change of an old order parses none of it."""
+    return History(stored=entries, parse=history_entry)
 
 
 def _parent(raw: Mapping[str, Any] | None) -> ParentRef | None:

@@ -142,5 +142,5 @@ def order_to_dict(order: Order, *, with_history: bool = True) -> dict[str, Any]:
     if order.data:
         doc.update(order.data)
     if with_history and order.history:
-        doc["history"] = [history_to_dict(h) for h in order.history]
+        doc["history"] = order.history.stored_form(history_to_dict)
     return doc

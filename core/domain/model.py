@@ -6,11 +6,11 @@ Plain Python: an ``Order`` records the events of what happened to it in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
-from typing import Any
+from typing import Any, overload
 
 from core.document import limits
 from core.domain.errors import IllegalAttributeValue, PermissionDenied
@@ -278,6 +278,71 @@ class HistoryEntry:
     changed: tuple[str, ...] = ()  # an attribute change (from_state is to_state): what changed
 
 
+StoredEntry = Mapping[str, Any]
+
+
+class History(Sequence[HistoryEntry]):
+    """An order's history: append-only, so what was stored never changes.
+
+    The entries read from storage stay in their stored form until someone reads
+    them: a change appends one entry and is stored again without parsing or
+    rendering the thousands before it (the cost of a change does not grow with
+    the order's age).  ``stored_form`` gives the whole history in that form."""
+
+    __slots__ = ("_added", "_parse", "_parsed", "_stored")
+
+    def __init__(
+        self,
+        entries: Iterable[HistoryEntry] = (),
+        *,
+        stored: Sequence[StoredEntry] = (),
+        parse: Callable[[StoredEntry], HistoryEntry] | None = None,
+    ) -> None:
+        if stored and parse is None:
+            raise ValueError("stored entries need their parser")
+        self._stored = list(stored)
+        self._parse = parse
+        self._parsed: list[HistoryEntry] | None = None if stored else []
+        self._added = list(entries)
+
+    def _entries(self) -> list[HistoryEntry]:
+        if self._parsed is None:
+            assert self._parse is not None
+            self._parsed = [self._parse(e) for e in self._stored]
+        return self._parsed + self._added if self._added else self._parsed
+
+    def append(self, entry: HistoryEntry) -> None:
+        self._added.append(entry)
+
+    def __len__(self) -> int:
+        return len(self._stored) + len(self._added)
+
+    @overload
+    def __getitem__(self, index: int) -> HistoryEntry: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[HistoryEntry]: ...
+    def __getitem__(self, index: int | slice) -> HistoryEntry | list[HistoryEntry]:
+        return self._entries()[index]
+
+    def __iter__(self) -> Iterator[HistoryEntry]:
+        return iter(self._entries())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, History | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"History({len(self)} entries)"
+
+    def stored_form(self, render: Callable[[HistoryEntry], dict[str, Any]]) -> list[StoredEntry]:
+        """Every entry as stored: the stored ones as they were read (shared: read-only), the
+        appended ones rendered."""
+        return [*self._stored, *(render(e) for e in self._added)]
+
+
 @dataclass(slots=True)
 class Order:
     id: str
@@ -304,7 +369,7 @@ class Order:
     cancellation_date: datetime | None = None
     cancellation_reason: str | None = None
     state_before_cancellation: State | None = None
-    history: list[HistoryEntry] = field(default_factory=list)
+    history: History = field(default_factory=History)
     parent: ParentRef | None = None
     milestones: list[Milestone] = field(default_factory=list)
     jeopardy_alerts: list[JeopardyAlert] = field(default_factory=list)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.domain.errors import IllegalAttributeValue, PermissionDenied
-from core.domain.model import Caller, Kind, Order, Priority, Role
+from core.domain.model import Caller, HistoryEntry, Kind, Order, Priority, Role
+from core.domain.states import State
 
 # DESIGN §2: TMF "0" (highest) ... "4" (lowest) <-> OSS/J 5 EXPEDITE ... 1 LOW
 DESIGN_PRIORITIES = [
@@ -70,3 +71,39 @@ def test_roles_are_required_and_admin_has_them_all():
     with pytest.raises(PermissionDenied, match="client"):
         Caller("noc", frozenset({Role.FULFILLER})).require(Role.CLIENT)
     Caller("root", frozenset({Role.ADMIN})).require(Role.FULFILLER)
+
+
+def test_a_change_to_an_old_order_parses_none_of_its_stored_history():
+    """An order's history only grows: appending to it and storing it again must not cost the
+    parsing and rendering of every entry before (a change slowed from 3 to 24 ms after 1,000)."""
+    from datetime import UTC, datetime
+
+    from core.document.parse import order_from_dict
+    from core.document.render import order_to_dict
+    from core.domain import changes
+    from core.domain.feasibility import default_order_types
+
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    value = {"items": [{"id": "i1", "action": "add", "entity": {"specification": {"id": "s"}}}]}
+    order = changes.draft_order(Kind.SERVICE, value, Caller("alice"), "o-1", now)
+    order.history.append(HistoryEntry(now, "alice", None, State.ACKNOWLEDGED, None, None, "create"))
+    stored = order_to_dict(order)
+    stored["history"] = stored["history"] * 1000
+    reread = order_from_dict(stored)
+    parsed = []
+    original = reread.history._parse
+    reread.history._parse = lambda entry: parsed.append(entry) or original(entry)
+
+    changes.apply_changes(reread, {"description": "new"}, Caller("alice"), now, default_order_types())
+    again = order_to_dict(reread)
+
+    assert parsed == [], "nothing read the stored entries"
+    assert len(again["history"]) == 1001
+    assert again["history"][:1000] == stored["history"]
+    assert again["history"][-1]["operation"] == "setOrderByValue"
+    # reading it parses it, in order, the appended entry last
+    entries = list(reread.history)
+    assert len(parsed) == 1000
+    assert [e.operation for e in entries[-2:]] == ["create", "setOrderByValue"]
+    assert reread.history[-1] == entries[-1]
+    assert reread.history[:1] == entries[:1]
