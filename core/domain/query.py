@@ -18,6 +18,7 @@ from typing import Any
 from core.document.fields import DATE_FIELDS, ORDER_FIELDS
 from core.document.parse import parse_date
 from core.document.paths import Leaf, leaf
+from core.document.text import NOT_XML
 from core.domain.errors import IllegalArgument, IllegalAttributeValue
 from core.domain.model import Kind
 
@@ -62,6 +63,8 @@ class Criterion:
         if self.op not in (Op.EQ, Op.NE) and len(self.values) != 1:
             raise IllegalAttributeValue(self.path, f"{self.op.value} takes exactly one value")
         for v in self.values:
+            if NOT_XML.search(v) is not None:  # no stored value holds one: a mistake, or a probe
+                raise IllegalAttributeValue(self.path, "holds control characters no order can hold")
             comparable(self.path, v, found)
 
     @property

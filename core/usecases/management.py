@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from core.document import limits
 from core.document.parse import order_from_dict
 from core.document.render import order_to_dict
-from core.document.text import check_text
+from core.document.text import NOT_XML, check_text
 from core.domain import changes, feasibility, lifecycle, tracking
 from core.domain.catalog import Catalog
 from core.domain.errors import (
@@ -291,6 +291,9 @@ class OrderManagement:
     # ------------------------------------------------------------ read
 
     async def _load(self, uow: UnitOfWork, caller: Caller, kind: Kind | None, order_id: str) -> Order:
+        if len(order_id) > limits.MAX_ID or NOT_XML.search(order_id) is not None:
+            # no order has such an id: none is looked for (and the database never sees it)
+            raise ObjectNotFound(f"no {kind.value if kind else 'order'} {limits.shown(order_id)}")
         for candidate in caller.ids_for(order_id):
             order = await uow.orders.get(candidate)
             if order is not None and caller.may_see(order) and (kind is None or order.kind is kind):

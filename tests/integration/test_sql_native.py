@@ -23,7 +23,7 @@ VALUE = {
         {
             "id": "1",
             "action": "add",
-            "entity": {"specification": {"id": "fibre"}, "characteristics": {"a": "1"}},
+            "entity": {"specification": {"id": "fibre"}, "characteristics": [{"name": "a", "value": "1"}]},
         },
         {
             "id": "2",
@@ -88,7 +88,7 @@ async def test_an_atomic_bulk_create_larger_than_one_statement_can_carry(pg_url)
     values = [{**VALUE, "externalId": f"big-{n}"} for n in range(2000)]  # 13 + 5 parameters each
     try:
         await om.create_order(Caller("acme"), Kind.SERVICE, {**VALUE, "id": "taken"})
-        with pytest.raises(DuplicateKey, match=r"order \[1999\]: an order with id 'taken' exists"):
+        with pytest.raises(DuplicateKey, match=r"order \[1999\]: an order with id 'acme~taken' exists"):
             await om.create_orders(
                 Caller("acme"), Kind.SERVICE, [*values[:-1], {**values[-1], "id": "taken"}]
             )
@@ -142,7 +142,7 @@ async def test_creates_committed_together_each_get_their_own_outcome(pg_url):
             *(om.create_order(acme, Kind.SERVICE, v) for v in values), return_exceptions=True
         )
         assert isinstance(outcomes[7], DuplicateKey)
-        assert outcomes[7].key == "together-taken"
+        assert outcomes[7].key == "acme~together-taken"  # the id a client chose is in its namespace
         assert all(not isinstance(o, BaseException) for n, o in enumerate(outcomes) if n != 7)
         written = await _external_ids(store, "together-")
         assert written == sorted(f"together-{n}" for n in range(20) if n != 7)

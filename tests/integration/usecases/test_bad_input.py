@@ -244,9 +244,27 @@ async def test_query_arguments_are_checked(any_store):
         lambda: SortKey("items"),
         lambda: OrderQuery(offset=-1),
         lambda: OrderQuery(attributes=("colour",)),
+        lambda: Criterion("externalId", Op.EQ, ("a\x00b",)),  # PostgreSQL text cannot hold one
     ):
         with pytest.raises(IllegalArgument):
             build()
+
+
+@pytest.mark.parametrize("order_id", ["a\x00b", "line\nbreak", "x" * 5000])
+async def test_an_id_no_order_can_have_is_not_found_in_every_operation(any_store, order_id):
+    """Found by the fuzzer: a NUL in a cancel's or a bulk delete's id reached PostgreSQL (500)."""
+    om = OrderManagement(any_store)
+    order = await om.create_order(ALICE, Kind.SERVICE, order_value("i1"))
+    for call in (
+        lambda: om.get_order(ALICE, Kind.SERVICE, order_id),
+        lambda: om.run_operation(ALICE, Kind.SERVICE, order_id, "cancel"),
+        lambda: om.remove_order(ALICE, Kind.SERVICE, order_id),
+        lambda: om.set_order(ALICE, Kind.SERVICE, order_id, {"description": "x"}),
+    ):
+        with pytest.raises(ObjectNotFound) as refused:
+            await call()
+        assert len(str(refused.value)) < 300
+    assert await stored(any_store, order.id) is not None
 
 
 async def test_a_dense_web_of_dependencies_is_checked_in_one_pass(any_store):
