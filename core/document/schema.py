@@ -159,7 +159,11 @@ def _item(api: TmfApi, defs: dict[str, Schema]) -> Schema:
         "relationships": _list(_ref(OWN + "ItemRelationship")),
         "items": _list(_ref(OWN + "Item"), limits.MAX_ITEMS),
     }
-    return _renamed(defs[api.item_def], renames(api)["item"], typed)
+    out = _renamed(defs[api.item_def], renames(api)["item"], typed)
+    # the core reasons about every item's id and action, whether or not the kind's file says so
+    # (TMF652 requires neither: an item without them was a 500)
+    out["required"] = sorted({*out.get("required", ()), "id", "action"})
+    return out
 
 
 def _entity(api: TmfApi, defs: dict[str, Schema]) -> Schema:

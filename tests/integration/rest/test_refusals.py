@@ -156,3 +156,16 @@ async def test_an_unbounded_id_in_the_path_is_not_echoed_whole(rest: RestGateway
     refused(reply, 404, "objectNotFound")
     assert "(5000 characters)" in reply.body["message"]
     assert len(reply.body["message"]) < 300
+
+
+async def test_an_item_without_id_or_action_is_refused_though_its_file_allows_it(rest: RestGateway):
+    """TMF652 requires nothing of a resource order item; the gateway needs its id and action
+    (found by the fuzzer: an empty item was a 500)."""
+    from tests.integration.rest.tmf import RESOURCE
+
+    before = (await rest.call("alice", "GET", RESOURCE.collection_path)).headers["X-Total-Count"]
+    reply = await rest.call("alice", "POST", RESOURCE.collection_path, json={"orderItem": [{}]})
+    refused(reply, 400, "illegalArgument")
+    assert "orderItem[0].id" in reply.body["message"]
+    assert "orderItem[0].action" in reply.body["message"]
+    assert (await rest.call("alice", "GET", RESOURCE.collection_path)).headers["X-Total-Count"] == before
