@@ -73,6 +73,10 @@ async def one_gateway(
         credentials_path=str(credentials),
         amqp_url=broker_url("guest", "guest", vhost),
         extra=dict(FAST_HUB),
+        # one round at start, then none for a day: an official sample's past dates would put it in
+        # jeopardy between two reads of one step (tests/integration/usecases/test_tracking.py
+        # tests the watch)
+        jeopardy_interval_seconds=86400,
     )
     gateway = build_gateway(settings)
     published = CollectingPublisher()  # the SOAP gateway object wants one; its events are not used
