@@ -38,26 +38,17 @@ from adapters.rest.settings import RestSettings
 from adapters.rest.vocabulary import META, TmfKind
 from core.document.parse import parse_date
 from core.document.render import iso
+from core.domain import cancel_tasks
+from core.domain.cancel_tasks import split_task_id, task_id
 from core.domain.errors import IllegalArgument, IllegalAttributeValue, ObjectNotFound
+from core.domain.events import EventType, OrderEvent
 from core.domain.model import Caller, HistoryEntry, Kind, Order
 from core.domain.query import OrderQuery, SortKey
 from core.domain.states import State
 from core.usecases import OrderManagement
 
-SEPARATOR = "~"
 _CLOCK_SKEW = timedelta(minutes=5)
 _SCAN_PAGE = 500
-
-
-def task_id(order_id: str, position: int) -> str:
-    return f"{order_id}{SEPARATOR}{position}"
-
-
-def split_task_id(raw: str) -> tuple[str, int]:
-    order_id, sep, position = raw.rpartition(SEPARATOR)
-    if not sep or not order_id or not position.isdigit():
-        raise ObjectNotFound(f"no cancel task {raw!r}")
-    return order_id, int(position)
 
 
 def cancel_positions(order: Order) -> list[int]:
@@ -98,6 +89,31 @@ def task_outcome(tk: TmfKind, history: Sequence[HistoryEntry], position: int) ->
         if entry.to_state is State.PENDING_CANCELLATION:
             state = "inProgress"
     return state, None
+
+
+def event_task(tk: TmfKind, event: OrderEvent, base: str) -> dict[str, Any]:
+    """The cancel task a cancel task event is about, as the event carries it."""
+    assert event.task_id is not None
+    state = tk.task_received_state if event.task_state == cancel_tasks.RECEIVED else event.task_state
+    out: dict[str, Any] = {
+        "id": event.task_id,
+        "href": f"{base}{tk.base_path}/{tk.cancel_resource}/{event.task_id}",
+        "@type": tk.cancel_type,
+        "@baseType": "CancelOrder",
+        "state": state,
+        tk.resource: {
+            "id": event.order_id,
+            "href": f"{base}{tk.collection_path}/{event.order_id}",
+            "@referredType": tk.type_name,
+        },
+    }
+    if event.type is EventType.CANCEL_CREATED and event.reason:
+        out["cancellationReason"] = event.reason
+    if state == cancel_tasks.DONE:
+        out["effectiveCancellationDate"] = iso(event.occurred_at)
+    if state == cancel_tasks.TERMINATED and event.reason:
+        out["stateReason"] = event.reason
+    return out
 
 
 class CancelResource:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from adapters.rest.cancel import event_task
 from adapters.rest.filters import EventFilter, event_filter, top_level_fields
 from adapters.rest.mapping import order_to_tmf
 from adapters.rest.vocabulary import KINDS, TmfKind
@@ -139,8 +140,11 @@ def envelope(event: OrderEvent, base_url: str) -> dict[str, Any]:
         "eventId": event.event_id,
         "eventTime": iso(event.occurred_at),
         "eventType": tk.event_name(event.type),
-        "event": {tk.resource: order_to_tmf(tk, event.order, base_url)},
     }
+    if event.task_id is not None:  # a cancel task's event: the task is the event's resource
+        body["event"] = {tk.cancel_resource: event_task(tk, event, base_url)}
+        return body
+    body["event"] = {tk.resource: order_to_tmf(tk, event.order, base_url)}
     if event.type is EventType.STATE_CHANGED:
         body["previousState"] = event.previous_state
         body["itemStateChange"] = [

@@ -22,7 +22,10 @@ _EVENT_SUFFIX = {
     EventType.INFORMATION_REQUIRED: "InformationRequiredEvent",
     EventType.MILESTONE: "MilestoneEvent",  # TMF641 v4.1's; the same name for every kind
     EventType.JEOPARDY: "JeopardyEvent",
+    EventType.CANCEL_CREATED: "CreateEvent",  # of the cancel task: Cancel<Type>CreateEvent
+    EventType.CANCEL_STATE_CHANGED: "StateChangeEvent",
 }
+_CANCEL_EVENTS = frozenset({EventType.CANCEL_CREATED, EventType.CANCEL_STATE_CHANGED})
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,8 @@ class TmfKind(TmfApi):
         return f"{self.base_path}/{self.resource}"
 
     def event_name(self, event_type: EventType) -> str:
-        return self.type_name + _EVENT_SUFFIX[event_type]
+        prefix = self.cancel_type if event_type in _CANCEL_EVENTS else self.type_name
+        return prefix + _EVENT_SUFFIX[event_type]
 
     @cached_property
     def event_names(self) -> dict[str, EventType]:

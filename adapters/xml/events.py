@@ -17,12 +17,14 @@ EVENT_ELEMENTS: dict[EventType, str] = {
     EventType.INFORMATION_REQUIRED: "orderInformationRequiredEvent",
     EventType.MILESTONE: "orderMilestoneEvent",
     EventType.JEOPARDY: "orderJeopardyEvent",
+    EventType.CANCEL_CREATED: "cancelOrderCreateEvent",
+    EventType.CANCEL_STATE_CHANGED: "cancelOrderStateChangeEvent",
 }
 
 
 _WITH_REASON = frozenset(
     {EventType.CREATED, EventType.STATE_CHANGED, EventType.INFORMATION_REQUIRED}
-    | {EventType.MILESTONE, EventType.JEOPARDY}
+    | {EventType.MILESTONE, EventType.JEOPARDY, EventType.CANCEL_CREATED, EventType.CANCEL_STATE_CHANGED}
 )
 
 
@@ -39,6 +41,9 @@ def event_xml(event: OrderEvent) -> str:
         put(out, "actor", event.actor)
     if event.type is EventType.STATE_CHANGED:
         put(out, "previousState", state_to_xml(event.previous_state or event.state))
+    if event.task_id is not None:
+        put(out, "taskId", event.task_id)
+        put(out, "taskState", event.task_state or "")
     if (
         event.type in _WITH_REASON
         and event.reason

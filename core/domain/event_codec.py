@@ -28,6 +28,7 @@ def event_to_dict(event: OrderEvent) -> dict[str, Any]:
         ],
         "changedFields": list(event.changed_fields),
         "actor": event.actor,
+        **({"taskId": event.task_id, "taskState": event.task_state} if event.task_id else {}),
     }
 
 
@@ -50,5 +51,7 @@ def event_from_dict(doc: Mapping[str, Any], seq: int | None = None) -> OrderEven
         ),
         changed_fields=tuple(doc.get("changedFields", [])),
         actor=doc.get("actor"),
+        task_id=doc.get("taskId"),
+        task_state=doc.get("taskState"),
         seq=seq,
     )

@@ -16,6 +16,9 @@ class EventType(StrEnum):
     INFORMATION_REQUIRED = "OrderInformationRequired"
     MILESTONE = "OrderMilestone"  # the fulfiller reached a step of the work
     JEOPARDY = "OrderJeopardy"  # the order is late: its completion date passed while it is open
+    # a cancel task (core.domain.cancel_tasks): a request to cancel the order, and its progress
+    CANCEL_CREATED = "CancelOrderCreate"
+    CANCEL_STATE_CHANGED = "CancelOrderStateChange"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,4 +51,6 @@ class OrderEvent:
     item_changes: tuple[ItemStateChange, ...] = ()
     changed_fields: tuple[str, ...] = ()
     actor: str | None = None
+    task_id: str | None = None  # cancel task events: the task, and its state after the event
+    task_state: str | None = None
     seq: int | None = field(default=None, compare=False)

@@ -289,7 +289,7 @@ class History(Sequence[HistoryEntry]):
     rendering the thousands before it (the cost of a change does not grow with
     the order's age).  ``stored_form`` gives the whole history in that form."""
 
-    __slots__ = ("_added", "_parse", "_parsed", "_stored")
+    __slots__ = ("_added", "_announced", "_parse", "_parsed", "_stored")
 
     def __init__(
         self,
@@ -304,6 +304,7 @@ class History(Sequence[HistoryEntry]):
         self._parse = parse
         self._parsed: list[HistoryEntry] | None = None if stored else []
         self._added = list(entries)
+        self._announced = len(self._stored)  # what was stored was announced when it was added
 
     def _entries(self) -> list[HistoryEntry]:
         if self._parsed is None:
@@ -313,6 +314,12 @@ class History(Sequence[HistoryEntry]):
 
     def append(self, entry: HistoryEntry) -> None:
         self._added.append(entry)
+
+    def unannounced(self) -> list[tuple[int, HistoryEntry]]:
+        """The entries appended since the last call, with their positions (each given once)."""
+        start, self._announced = self._announced, len(self)
+        base = len(self._stored)
+        return [(i, self._added[i - base] if i >= base else self[i]) for i in range(start, len(self))]
 
     def __len__(self) -> int:
         return len(self._stored) + len(self._added)
@@ -388,5 +395,10 @@ class Order:
         raise IllegalAttributeValue("itemId", f"order {self.id!r} has no item {limits.shown(item_id)}")
 
     def take_events(self) -> list[OrderEvent]:
+        """The events to store with the change, the cancel tasks' among them (every change's
+        events leave through here, so no cancel request goes unannounced)."""
+        from core.domain.cancel_tasks import announce
+
+        announce(self)
         events, self.pending_events = self.pending_events, []
         return events

@@ -61,7 +61,7 @@ def _order_checks(expect: dict[str, Any], order_id: str, seen: Observed) -> list
 def _event_matches(want: str | dict[str, Any], got: dict[str, Any]) -> bool:
     if isinstance(want, str):
         return bool(got.get("type") == want)
-    for key in ("type", "state", "previousState"):
+    for key in ("type", "state", "previousState", "taskState"):
         if key in want and got.get(key) != want[key]:
             return False
     if "itemChanges" in want:

@@ -77,6 +77,17 @@ async def profiles(
 def from_hub(envelope: dict[str, Any]) -> dict[str, Any]:
     """A TMF hub envelope in canonical form."""
     ((resource, order),) = envelope["event"].items()
+    task = next((tk for tk in KINDS.values() if tk.cancel_resource == resource), None)
+    if task is not None:  # a cancel task's event: the task's state, in the core's words
+        state = "acknowledged" if order["state"] == task.task_received_state else order["state"]
+        return {
+            "eventId": envelope["eventId"],
+            "type": task.event_names[envelope["eventType"]].value,
+            "kind": task.resource,
+            "orderId": order[task.resource]["id"],
+            "taskId": order["id"],
+            "taskState": state,
+        }
     tk = KINDS[Kind(resource)]
     canonical_names = top_level_fields(tk)
     fields = [f for f in envelope.get("fieldPath", "").split(",") if f]
@@ -102,6 +113,15 @@ def from_topic(message: Received) -> dict[str, Any]:
     """An XML event from ``ordergate.events`` in canonical form."""
     root = message.root
     name = message.name  # orderCreateEvent ...
+    if name.startswith("cancelOrder"):  # a cancel task's event
+        return {
+            "eventId": message.text("om:eventId"),
+            "type": "C" + name[1:].removesuffix("Event"),
+            "kind": message.text("om:key/om:type"),
+            "orderId": message.text("om:key/om:primaryKey"),
+            "taskId": message.text("om:taskId"),
+            "taskState": message.text("om:taskState"),
+        }
     return {
         "eventId": message.text("om:eventId"),
         "type": "Order" + name.removeprefix("order").removesuffix("Event"),
@@ -204,7 +224,10 @@ async def test_one_order_through_every_profile(profiles: Profiles) -> None:
             "orderId": order_id,
             "previousState": "acknowledged",
             "state": "cancelled",
-        }
+        },
+        # the request was a cancel task: received and done at once
+        {"type": "CancelOrderCreate", "orderId": order_id, "taskState": "acknowledged"},
+        {"type": "CancelOrderStateChange", "orderId": order_id, "taskState": "done"},
     )
 
     # removed over SOAP: gone over REST and AMQP
@@ -219,5 +242,7 @@ async def test_one_order_through_every_profile(profiles: Profiles) -> None:
         "OrderCreate",
         "OrderAttributeValueChange",
         "OrderStateChange",
+        "CancelOrderCreate",
+        "CancelOrderStateChange",
         "OrderRemove",
     ]

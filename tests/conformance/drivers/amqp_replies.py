@@ -76,6 +76,7 @@ def event(root: etree._Element) -> dict[str, Any]:
         "type": event_type(etree.QName(root).localname),
         "state": canonical_state(text(root, "om:state")),
         "previousState": canonical_state(text(root, "om:previousState")),
+        "taskState": text(root, "om:taskState"),
         "itemChanges": [
             {
                 "itemId": text(c, "om:itemId"),

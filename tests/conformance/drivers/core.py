@@ -86,6 +86,7 @@ def _event(event: OrderEvent) -> dict[str, Any]:
         "type": event.type.value,
         "state": event.state,
         "previousState": event.previous_state,
+        "taskState": event.task_state,
         "itemChanges": [
             {"itemId": c.item_id, "previousState": c.previous_state, "state": c.state}
             for c in event.item_changes

@@ -239,6 +239,7 @@ class SoapDriver:
                 "type": e.type.value,
                 "state": e.state,
                 "previousState": e.previous_state,
+                "taskState": e.task_state,
                 "itemChanges": [
                     {"itemId": c.item_id, "previousState": c.previous_state, "state": c.state}
                     for c in e.item_changes

@@ -62,6 +62,8 @@ async def test_the_reply_carries_the_message_id_when_there_is_no_correlation_id(
         "orderInformationRequiredEvent",
         "orderMilestoneEvent",
         "orderJeopardyEvent",
+        "cancelOrderCreateEvent",
+        "cancelOrderStateChangeEvent",
     ]
 
 

@@ -25,6 +25,7 @@ from aiohttp import web
 from adapters.identity import hash_key
 from ordergate.bootstrap import GATEWAY, build_app
 from ordergate.settings import GatewaySettings
+from tests.integration.rest.translate import event_subjects
 
 ROLES = {
     "alice": ["client"],
@@ -170,7 +171,7 @@ class EventListener:
             self._runner = None
 
     def events_for(self, order_id: str) -> list[dict[str, Any]]:
-        return [e for e in self.received if any(o.get("id") == order_id for o in e.get("event", {}).values())]
+        return [e for e in self.received if order_id in event_subjects(e)]
 
     async def wait_for(
         self, count: int, order_id: str | None = None, within: float = 10.0

@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.integration.rest.translate import event_subjects
+
 
 @dataclass
 class Received:
@@ -64,9 +66,8 @@ class Listener:
             self._runner = None
 
     def events_for(self, order_id: str) -> list[dict[str, Any]]:
-        return [
-            r.event for r in self.received if any(o.get("id") == order_id for o in r.event["event"].values())
-        ]
+        """The events about the order: the order's own, and its cancel tasks' (which name it)."""
+        return [r.event for r in self.received if order_id in event_subjects(r.event)]
 
     async def wait_for(self, count: int, within: float = 10.0) -> None:
         loop = asyncio.get_running_loop()

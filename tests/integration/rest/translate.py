@@ -147,8 +147,21 @@ def canonical(tk: TmfKind, tmf: dict[str, Any], etag: str | None = None) -> dict
     return doc
 
 
+def event_subjects(envelope: dict[str, Any]) -> set[str]:
+    """The ids an event is about: its resource's, and for a cancel task's event, the order's."""
+    ids = set()
+    for resource in (envelope.get("event") or {}).values():
+        ids.add(resource.get("id"))
+        ids.update(v.get("id") for v in resource.values() if isinstance(v, dict) and "@referredType" in v)
+    return ids
+
+
 def canonical_event(envelope: dict[str, Any]) -> dict[str, Any]:
     ((resource, order),) = envelope["event"].items()
+    task = next((tk for tk in KINDS.values() if tk.cancel_resource == resource), None)
+    if task is not None:  # a cancel task's event: its state, in the core's words
+        state = "acknowledged" if order["state"] == task.task_received_state else order["state"]
+        return {"eventId": envelope["eventId"], "type": task.event_names[envelope["eventType"]].value, "taskState": state}
     tk = KINDS[Kind(resource)]
     return {
         "eventId": envelope["eventId"],

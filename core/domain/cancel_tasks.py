@@ -1,0 +1,100 @@
+"""Cancel tasks: each request to cancel an order is a task of its own (TMF's CancelProductOrder,
+CancelServiceOrder ...), received when it is made, in progress once the fulfiller accepts it, done
+when the order is cancelled, terminated with an error when the cancellation is denied.
+
+A task lives in the order's history: its id is the order's id and the position of the request
+there (``<order id>~<position>``).  An order cancelled without a request (the fulfiller abandoned
+it, or every item was cancelled) has one task, received and done at that cancellation.  Each
+step of a task is an event (``CancelOrderCreate``, ``CancelOrderStateChange``) after the order's
+own events of the same change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from core.document.render import order_to_dict
+from core.domain.errors import ObjectNotFound
+from core.domain.events import EventType, OrderEvent
+from core.domain.model import HistoryEntry, Order
+from core.domain.states import State
+
+SEPARATOR = "~"
+RECEIVED = "acknowledged"
+IN_PROGRESS = "inProgress"
+DONE = "done"
+TERMINATED = "terminatedWithError"
+
+
+def task_id(order_id: str, position: int) -> str:
+    return f"{order_id}{SEPARATOR}{position}"
+
+
+def split_task_id(raw: str) -> tuple[str, int]:
+    order_id, sep, position = raw.rpartition(SEPARATOR)
+    if not sep or not order_id or not position.isdigit() or len(position) > 9:
+        raise ObjectNotFound(f"no cancel task {raw[:140]!r}")
+    return order_id, int(position)
+
+
+def _is_request(entry: HistoryEntry) -> bool:
+    return entry.item_id is None and entry.operation == "cancel"
+
+
+def _ends(entry: HistoryEntry) -> bool:
+    return entry.item_id is None and (entry.to_state is State.CANCELLED or entry.operation == "denyCancellation")
+
+
+def open_request(history: Sequence[HistoryEntry], before: int) -> int | None:
+    """The position of the request still open at ``before`` (None: there is none)."""
+    for position in range(before - 1, -1, -1):
+        entry = history[position]
+        if _is_request(entry):
+            return position
+        if _ends(entry):
+            return None
+    return None
+
+
+def announce(order: Order) -> None:
+    """Append the events of the cancel tasks that the entries added to the history since the
+    last call began or moved."""
+    for position, entry in order.history.unannounced():
+        if entry.item_id is not None:
+            continue
+        if _is_request(entry):
+            _event(order, EventType.CANCEL_CREATED, position, RECEIVED, entry)
+            if entry.to_state is State.CANCELLED:
+                _event(order, EventType.CANCEL_STATE_CHANGED, position, DONE, entry)
+            continue
+        moved = {State.PENDING_CANCELLATION: IN_PROGRESS, State.CANCELLED: DONE}.get(entry.to_state)
+        if entry.operation == "denyCancellation":
+            moved = TERMINATED
+        if moved is None:
+            continue
+        request = open_request(order.history, position)
+        if request is None and entry.to_state is State.CANCELLED:
+            _event(order, EventType.CANCEL_CREATED, position, RECEIVED, entry)
+            request = position
+        if request is not None:
+            _event(order, EventType.CANCEL_STATE_CHANGED, request, moved, entry)
+
+
+def _event(order: Order, type_: EventType, position: int, state: str, entry: HistoryEntry) -> None:
+    order.pending_events.append(
+        OrderEvent(
+            event_id=str(uuid.uuid4()),
+            type=type_,
+            occurred_at=entry.at,
+            order_id=order.id,
+            kind=order.kind.value,
+            client_id=order.client_id,
+            state=order.state.value,
+            order=order_to_dict(order, with_history=False),
+            reason=entry.reason,
+            actor=entry.actor,
+            task_id=task_id(order.id, position),
+            task_state=state,
+        )
+    )
