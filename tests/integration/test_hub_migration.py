@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from adapters.sql import migrate
 from adapters.sql import tables as t
 from adapters.sql.migrate import alembic_config
 from adapters.sql.store import SqlaOrderStore
+from tests import prefix
 
 PG_SERVER = os.environ.get("ORDERGATE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1/")
 
@@ -40,7 +40,7 @@ async def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
         return
-    name = f"ordergate_migration_{uuid.uuid4().hex[:8]}"
+    name = prefix.name("migration")
     await _pg_admin(f'CREATE DATABASE "{name}"')
     try:
         yield PG_SERVER.rstrip("/") + "/" + name

@@ -10,6 +10,7 @@ from core.domain.errors import Unavailable
 from core.domain.model import Caller, Kind
 from core.domain.query import OrderQuery
 from core.usecases import OrderManagement
+from tests import prefix
 from tests.conftest import _admin_dsn
 
 VALUE = {"items": [{"id": "1", "action": "add", "entity": {"specification": {"id": "fibre"}}}]}
@@ -31,7 +32,7 @@ async def test_a_refused_connection_is_unavailable(tmp_path):
 
 @pytest.mark.postgres
 async def test_too_many_clients_is_unavailable(pg_url):
-    role = "ordergate_one_connection"
+    role = prefix.name("one_connection")  # the run's own: another run on the machine has its own
     admin = await asyncpg.connect(_admin_dsn())
     try:
         await admin.execute(f"DROP ROLE IF EXISTS {role}")
