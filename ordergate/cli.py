@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +60,15 @@ def _fail(args: argparse.Namespace, settings: GatewaySettings, message: str, cod
     return code
 
 
+def run_on(event_loop: str, main: Coroutine[Any, Any, int]) -> int:
+    """Run ``main`` on the chosen event loop (ORDERGATE_EVENT_LOOP)."""
+    if event_loop == "uvloop":
+        import uvloop
+
+        return uvloop.run(main)
+    return asyncio.run(main)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from ordergate.serving import serve
     from ordergate.startup import StartupError
@@ -72,7 +82,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         if settings.workers > 1 and not worker:
             return supervise(settings, _overrides(args))
-        return asyncio.run(serve(settings, fold, shared=settings.workers > 1 or worker))
+        return run_on(settings.event_loop, serve(settings, fold, shared=settings.workers > 1 or worker))
     except StartupError as e:
         return _fail(args, settings, e.message, e.code)
     except KeyboardInterrupt:

@@ -69,7 +69,8 @@ async def announce_worker(gw: Gateway, settings: GatewaySettings) -> None:
 def _announce(gw: Gateway, url: str, done: str | None) -> None:
     worker = os.environ.get("ORDERGATE_WORKER")
     process = f"worker {worker} of {gw.settings.workers}" if worker else "1 process"
-    log.info("ordergate %s serving (%s, pid %d)", __version__, process, os.getpid())
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]  # uvloop, or asyncio
+    log.info("ordergate %s serving (%s, pid %d, %s loop)", __version__, process, os.getpid(), loop)
     log.info("REST %s/tmf-api/...; SOAP %s/soap/OrderManagement (WSDL: ?wsdl)", url, url)
     log.info("health %s/healthz, readiness %s/readyz, XSD %s/xml/ordermanagement.xsd", url, url, url)
     if done is not None:

@@ -113,6 +113,9 @@ class GatewaySettings(BaseSettings):
         "classic", description="request and dead-letter queues: durable classic, or quorum (replicated)"
     )
     workers: int = Field(1, ge=1, le=256, description="gateway processes on this host")
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        "uvloop", description="the event loop serve runs: uvloop, or asyncio's own"
+    )
     log_format: Literal["text", "json"] = Field("text", description="text, or json: one object per line")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="least severe level logged"

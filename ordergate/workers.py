@@ -57,6 +57,7 @@ BAD_SETTINGS = 2  # the command's exit code when a worker cannot start: restarti
 WORKER_BOOT_ERROR, APP_LOAD_ERROR = Arbiter.WORKER_BOOT_ERROR, Arbiter.APP_LOAD_ERROR
 
 WORKER_CLASS = "aiohttp.GunicornWebWorker"
+UVLOOP_WORKER_CLASS = "aiohttp.GunicornUVLoopWebWorker"  # ORDERGATE_EVENT_LOOP=uvloop, the default
 GRACEFUL_SECONDS = 30  # a stopping worker's time to finish (HTTP 20 s, AMQP 10 s, relay 10 s)
 TIMEOUT_SECONDS = 30  # a worker silent this long (its event loop stalled) is killed and replaced
 LINGER_SECONDS = 1.0  # a stopping worker's pause between its last accept and closing idle connections
@@ -112,7 +113,7 @@ class GatewayArbiter(BaseApplication):  # type: ignore[misc]
         options: dict[str, Any] = {
             "bind": [_address(s)],
             "workers": s.workers,
-            "worker_class": WORKER_CLASS,
+            "worker_class": WORKER_CLASS if s.event_loop == "asyncio" else UVLOOP_WORKER_CLASS,
             "graceful_timeout": GRACEFUL_SECONDS,
             "timeout": TIMEOUT_SECONDS,
             "max_requests": int(s.extra.get("max_requests", "0")),

@@ -74,3 +74,16 @@ async def test_serve_announces_every_listener_and_says_what_it_drained(
         assert {"time", "level", "logger", "message"} <= set(entries[0])
     else:
         assert '[request first-call-1]: 127.0.0.1 "GET /readyz' in log
+
+
+@pytest.mark.parametrize(("chosen", "loop"), [(None, "uvloop"), ("asyncio", "asyncio")])
+async def test_serve_runs_uvloop_unless_told_otherwise_and_says_which(tmp_path, chosen, loop):
+    settings = {"ORDERGATE_EVENT_LOOP": chosen} if chosen else {}
+    served = Served(tmp_path, "--port", "0", **settings)
+    try:
+        http_url = await served.http_url()
+        async with aiohttp.ClientSession() as http, http.get(f"{http_url}/healthz") as reply:
+            assert reply.status == 200
+        assert f"{loop} loop)" in served.text()
+    finally:
+        assert await served.stop() == 0

@@ -40,5 +40,9 @@ def test_the_arbiter_serves_the_gateways_settings():
     cfg = arbiter.cfg
     assert cfg.bind == ["[::1]:8081"]
     assert cfg.workers == 3
-    assert cfg.worker_class_str == "aiohttp.GunicornWebWorker"
+    assert cfg.worker_class_str == "aiohttp.GunicornUVLoopWebWorker"  # ORDERGATE_EVENT_LOOP's default
+    stock = workers.GatewayArbiter(
+        GatewaySettings(workers=2, port=8081, event_loop="asyncio"), lambda: None, lambda _pid: None
+    )
+    assert stock.cfg.worker_class_str == "aiohttp.GunicornWebWorker"
     assert cfg.graceful_timeout == workers.GRACEFUL_SECONDS
