@@ -256,6 +256,12 @@ class Fulfilment:
             return  # removed, or changed since: nothing to report to
         item = parent.item(ref.item_id)
         before = parent.state
+        if any(e.type is EventType.STATE_CHANGED for e in child.pending_events):
+            # The parent is written with a version step even when its items do not move: two parts
+            # moving at once (in two transactions, each seeing the other still running) would
+            # otherwise both leave it as it was, and the roll-up of the last one would be lost.
+            # Now the second writer's save conflicts, and it is retried with a fresh read.
+            rel.touch(parent)
         if parent.state is State.ASSESSING_CANCELLATION:
             await self._assess(rel, parent, now)
         elif parent.state is State.PENDING_CANCELLATION:
