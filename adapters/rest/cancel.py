@@ -150,6 +150,8 @@ class CancelResource:
         }
         if request_entry.reason is not None:
             out["cancellationReason"] = request_entry.reason
+        if request_entry.requested is not None:
+            out["requestedCancellationDate"] = iso(request_entry.requested)
         if state == "done" and decided is not None:
             out["effectiveCancellationDate"] = iso(decided.at)
         if state == "terminatedWithError" and decided is not None and decided.reason:
@@ -158,7 +160,7 @@ class CancelResource:
                 out["errorMessage"] = {"code": "cancellationDenied", "reason": decided.reason}
         return out
 
-    def parse(self, body: Any) -> tuple[str, str | None]:
+    def parse(self, body: Any) -> tuple[str, str | None, datetime | None]:
         if not isinstance(body, Mapping):
             raise IllegalArgument(f"a {self.tk.cancel_resource} body must be a JSON object")
         extra = sorted(
@@ -178,11 +180,11 @@ class CancelResource:
             raise IllegalAttributeValue(
                 "requestedCancellationDate", "scheduled cancellation is not supported"
             )
-        return order_id, reason
+        return order_id, reason, requested
 
     async def _abort(self, caller: Caller, body: Any, version: int | None) -> Order:
-        order_id, reason = self.parse(body)
-        return await self.orders.abort_order(caller, self.tk.kind, order_id, reason, version)
+        order_id, reason, requested = self.parse(body)
+        return await self.orders.abort_order(caller, self.tk.kind, order_id, reason, version, requested)
 
     def _task(self, request: web.Request, order: Order) -> dict[str, Any]:
         return self.render(request, order, cancel_positions(order)[-1])

@@ -186,6 +186,7 @@ def history_entry(h: Mapping[str, Any]) -> HistoryEntry:
         item_id=h.get("itemId"),
         operation=h.get("operation"),
         changed=tuple(h.get("changed", ())),
+        requested=parse_date(h["requested"], "history.requested") if h.get("requested") else None,
     )
 
 

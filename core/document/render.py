@@ -101,6 +101,8 @@ def history_to_dict(h: HistoryEntry) -> dict[str, Any]:
             doc[key] = value
     if h.changed:
         doc["changed"] = list(h.changed)
+    if h.requested is not None:
+        doc["requested"] = iso(h.requested)
     return doc
 
 

@@ -276,6 +276,7 @@ class HistoryEntry:
     item_id: str | None = None
     operation: str | None = None
     changed: tuple[str, ...] = ()  # an attribute change (from_state is to_state): what changed
+    requested: datetime | None = None  # a cancel request: the cancellation date the client asked for
 
 
 StoredEntry = Mapping[str, Any]
@@ -314,6 +315,14 @@ class History(Sequence[HistoryEntry]):
 
     def append(self, entry: HistoryEntry) -> None:
         self._added.append(entry)
+
+    def added(self) -> list[HistoryEntry]:
+        """The entries appended since the history was read (the change being made)."""
+        return list(self._added)
+
+    def amend_added(self, index: int, entry: HistoryEntry) -> None:
+        """Replace an entry of the change being made (never a stored one)."""
+        self._added[index] = entry
 
     def unannounced(self) -> list[tuple[int, HistoryEntry]]:
         """The entries appended since the last call, with their positions (each given once)."""

@@ -8,6 +8,7 @@ together with its events.  Callers are checked here, never in adapters.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -457,8 +458,24 @@ class OrderManagement:
         order_id: str,
         reason: str | None = None,
         version: int | None = None,
+        requested: datetime | None = None,
     ) -> Order:
-        return await self.run_operation(caller, kind, order_id, "cancel", reason, version)
+        if requested is None:
+            return await self.run_operation(caller, kind, order_id, "cancel", reason, version)
+        check_text(reason, "reason")
+        return await self._change(
+            caller, kind, order_id, version, lambda o: self._cancel(o, caller, reason, requested)
+        )
+
+    def _cancel(self, order: Order, caller: Caller, reason: str | None, requested: datetime) -> None:
+        """A cancel request that names the cancellation date the client asked for: kept on the
+        request's history entry (its cancel task gives it back)."""
+        self._run(order, "cancel", caller, reason)
+        added = order.history.added()
+        for index in range(len(added) - 1, -1, -1):
+            if added[index].item_id is None and added[index].operation == "cancel":
+                order.history.amend_added(index, dataclasses.replace(added[index], requested=requested))
+                return
 
     async def change_order_state(
         self,
