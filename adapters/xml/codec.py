@@ -258,8 +258,8 @@ def order_xml(doc: Mapping[str, Any], declare: bool = True) -> str:
         out.append("</items>")
     if "parent" in doc:
         out.append("<parent>")
-        for name in ("kind", "orderId", "itemId"):
-            put(out, name, doc["parent"][name])
+        for field in ("kind", "orderId", "itemId"):  # not ``name``: the element's, closed below
+            put(out, field, doc["parent"][field])
         out.append("</parent>")
     _tracked(out, doc, "milestones", "milestone", MILESTONE_FIELDS)
     _tracked(out, doc, "jeopardyAlerts", "jeopardyAlert", JEOPARDY_FIELDS)
