@@ -31,6 +31,7 @@ from core.domain.query import OrderQuery
 from core.usecases import OrderManagement, Settings
 from core.usecases.management import parse_switched_off
 from ordergate.bootstrap import Gateway, build_app
+from ordergate.catalog import load_catalog
 from ordergate.settings import GatewaySettings
 from tests import prefix
 from tests.amqp_broker import broker_url, ctl, reset_broker
@@ -187,7 +188,13 @@ async def running_gateway(
         switched_off=switched_off,
         **(settings or {}),
     )
-    orders = OrderManagement(store, Settings(switched_off=parse_switched_off(switched_off)))
+    orders = OrderManagement(
+        store,
+        Settings(
+            switched_off=parse_switched_off(switched_off),
+            catalog=load_catalog(gateway_settings.catalog_path),
+        ),
+    )
     gateway = Gateway(gateway_settings, store, orders, credentials)
     runner = web.AppRunner(build_app(gateway_settings, gateway))
     await runner.setup()

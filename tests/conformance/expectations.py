@@ -85,7 +85,7 @@ def event_checks(wanted: list[Any], got: list[dict[str, Any]], order_id: str) ->
     return [f"events of {order_id}: {_describe(got)}, expected {wanted}"]
 
 
-def _documents(result: Any) -> list[dict[str, Any]]:
+def documents(result: Any) -> list[dict[str, Any]]:
     if isinstance(result, dict) and "orders" in result:
         return list(result["orders"])
     return list(result) if isinstance(result, list) else []
@@ -164,10 +164,10 @@ def result_checks(expect: dict[str, Any], result: Any) -> list[str]:
             )
     if "total" in expect and (result or {}).get("total") != expect["total"]:
         problems.append(f"total {(result or {}).get('total')}, expected {expect['total']}")
-    if "count" in expect and len(_documents(result)) != expect["count"]:
-        problems.append(f"{len(_documents(result))} orders returned, expected {expect['count']}")
-    if "ids" in expect and [d.get("id") for d in _documents(result)] != expect["ids"]:
-        problems.append(f"ids {[d.get('id') for d in _documents(result)]}, expected {expect['ids']}")
+    if "count" in expect and len(documents(result)) != expect["count"]:
+        problems.append(f"{len(documents(result))} orders returned, expected {expect['count']}")
+    if "ids" in expect and [d.get("id") for d in documents(result)] != expect["ids"]:
+        problems.append(f"ids {[d.get('id') for d in documents(result)]}, expected {expect['ids']}")
     if "feasible" in expect and (result or {}).get("feasible") != expect["feasible"]:
         problems.append(f"feasible {(result or {}).get('feasible')}, expected {expect['feasible']}")
     if "itemsFeasible" in expect:

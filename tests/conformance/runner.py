@@ -43,7 +43,7 @@ from typing import Any
 
 from tests.conformance import official
 from tests.conformance.driver import Driver
-from tests.conformance.expectations import Observed, event_checks, item_states, step_checks
+from tests.conformance.expectations import Observed, documents, event_checks, item_states, step_checks
 
 SCENARIOS = Path(__file__).with_name("scenarios.json")
 
@@ -100,6 +100,12 @@ def event_label(event: dict[str, Any]) -> str:
 def load(path: Path = SCENARIOS) -> dict[str, Any]:
     suite: dict[str, Any] = json.loads(path.read_text())
     return suite
+
+
+def catalog_path(suite: dict[str, Any]) -> str | None:
+    """The decomposition catalog every profile runs the suite with (ORDERGATE_CATALOG), if any."""
+    given = suite.get("settings", {}).get("catalog")
+    return str(Path(__file__).resolve().parents[2] / given) if given else None
 
 
 def switched_off(suite: dict[str, Any]) -> str:
@@ -240,6 +246,26 @@ class ScenarioRun:
                 if name and doc and "id" in doc:
                     self.refs[name], self.kinds[doc["id"]] = doc["id"], kind
 
+    async def _parts(self, number: int, step: dict[str, Any]) -> None:
+        """``"parts": {"alias": ["$parent", "part", "kind"]}``: name the order that realizes a
+        part of the parent (decomposition), found as a client finds it: a query on the parent,
+        through the profile under test (its one item is named after its part)."""
+        for alias, (parent, part, kind) in step.get("parts", {}).items():
+            parent_id = self.resolve(parent)
+            query = {"kind": kind, "criteria": [["parent.orderId", "eq", [parent_id]]]}
+            reply = await self.driver.call("admin", "queryOrders", query)
+            found = [
+                d["id"]
+                for d in documents(reply.result)
+                if [i.get("id") for i in d.get("items", [])] == [part]
+            ]
+            if reply.error is not None or len(found) != 1:
+                raise ScenarioFailed(
+                    f"[{self.driver.name}] scenario {self.case.name!r}, step {number}: "
+                    f"{kind} for part {part!r} of {parent_id}: {reply.error or found}"
+                )
+            self.refs[alias], self.kinds[found[0]] = found[0], kind
+
     async def step(self, number: int, step: dict[str, Any]) -> None:
         args = self.resolve(step.get("args", {}))
         args.setdefault("kind", self._kind(args))
@@ -266,6 +292,7 @@ class ScenarioRun:
         else:
             seen.reply = await self.driver.call(step["actor"], step["operation"], args)
         self._name(step, args, seen.reply.result)
+        await self._parts(number, step)
         expect = self.resolve(step.get("expect", {}))
         concerned = self._concerned(step, args, expect)
         for order_id in concerned:

@@ -15,7 +15,7 @@ CASES = {case.name: case for case in runner.cases(SUITE)}
 
 @pytest.mark.parametrize("name", [n for n, case in CASES.items() if not case.outage])
 async def test_scenario_through_the_core(sql_store, name):
-    trace = await runner.run_case(CoreDriver(sql_store, runner.switched_off(SUITE)), CASES[name], SUITE)
+    trace = await runner.run_case(CoreDriver(sql_store, runner.switched_off(SUITE), runner.catalog_path(SUITE)), CASES[name], SUITE)
     assert len(trace) == len(CASES[name].steps)
 
 
@@ -26,7 +26,7 @@ async def test_scenario_with_a_database_outage_through_the_core(sql_store, name)
     proxy = await proxy_for(sql_store.url)
     store = SqlaOrderStore(through(sql_store.url, proxy.port))
     try:
-        driver = CoreDriver(store, runner.switched_off(SUITE))
+        driver = CoreDriver(store, runner.switched_off(SUITE), runner.catalog_path(SUITE))
         driver.outage = proxy.outage  # type: ignore[attr-defined]
         trace = await runner.run_case(driver, CASES[name], SUITE)
         assert len(trace) == len(CASES[name].steps)

@@ -26,7 +26,10 @@ async def driver(database_url: str, tmp_path: Path) -> AsyncIterator[RestDriver]
     listener = await EventListener().start()
     try:
         async with running_gateway(
-            database_url, tmp_path, switched_off=runner.switched_off(SUITE)
+            database_url,
+            tmp_path,
+            switched_off=runner.switched_off(SUITE),
+            catalog_path=runner.catalog_path(SUITE),
         ) as gateway:
             rest = RestDriver(gateway, listener)
             await rest.subscribe()
@@ -53,7 +56,9 @@ async def test_scenario_with_a_database_outage_through_rest(sql_store, tmp_path:
     listener = await EventListener().start()
     try:
         url = through(pg_url, proxy.port)
-        async with running_gateway(url, tmp_path, switched_off=runner.switched_off(SUITE)) as gateway:
+        async with running_gateway(
+            url, tmp_path, switched_off=runner.switched_off(SUITE), catalog_path=runner.catalog_path(SUITE)
+        ) as gateway:
             rest = RestDriver(gateway, listener)
             rest.outage = proxy.outage  # type: ignore[attr-defined]
             await rest.subscribe()

@@ -26,7 +26,9 @@ def _case(name: str) -> object:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def driver(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SoapDriver]:
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
-    async with running_gateway(url, tmp_path, switched_off=runner.switched_off(SUITE)) as gateway:
+    async with running_gateway(
+        url, tmp_path, switched_off=runner.switched_off(SUITE), catalog_path=runner.catalog_path(SUITE)
+    ) as gateway:
         yield SoapDriver(gateway)
 
 
@@ -44,7 +46,9 @@ async def test_scenario_with_a_database_outage_through_soap(sql_store, tmp_path:
     proxy = await proxy_for(pg_url)
     try:
         url = through(pg_url, proxy.port)
-        async with running_gateway(url, tmp_path, switched_off=runner.switched_off(SUITE)) as gateway:
+        async with running_gateway(
+            url, tmp_path, switched_off=runner.switched_off(SUITE), catalog_path=runner.catalog_path(SUITE)
+        ) as gateway:
             driver = SoapDriver(gateway)
             driver.outage = proxy.outage  # type: ignore[attr-defined]
             trace = await runner.run_case(driver, CASES[name], SUITE)

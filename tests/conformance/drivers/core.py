@@ -20,6 +20,7 @@ from core.domain.states import State
 from core.usecases import OrderManagement, Outcome, Settings
 from core.usecases.management import parse_switched_off
 from core.usecases.relay import OutboxRelay
+from ordergate.catalog import load_catalog
 from tests.conformance.driver import ACTORS, Reply
 
 Args = dict[str, Any]
@@ -97,8 +98,9 @@ def _event(event: OrderEvent) -> dict[str, Any]:
 class CoreDriver:
     name = "core"
 
-    def __init__(self, store: Any, switched_off: str = "") -> None:
-        self.orders = OrderManagement(store, Settings(switched_off=parse_switched_off(switched_off)))
+    def __init__(self, store: Any, switched_off: str = "", catalog: str | None = None) -> None:
+        settings = Settings(switched_off=parse_switched_off(switched_off), catalog=load_catalog(catalog))
+        self.orders = OrderManagement(store, settings)
         self._published: list[OrderEvent] = []
         self._relay = OutboxRelay(store, [self], batch=500)
         self._written = False  # a write since the last drain: the outbox may hold news

@@ -150,9 +150,10 @@ def canonical(tk: TmfKind, tmf: dict[str, Any], etag: str | None = None) -> dict
 def event_subjects(envelope: dict[str, Any]) -> set[str]:
     """The ids an event is about: its resource's, and for a cancel task's event, the order's."""
     ids = set()
-    for resource in (envelope.get("event") or {}).values():
+    for name, resource in (envelope.get("event") or {}).items():
         ids.add(resource.get("id"))
-        ids.update(v.get("id") for v in resource.values() if isinstance(v, dict) and "@referredType" in v)
+        if name.startswith("cancel"):  # a cancel task names its order
+            ids.update(v.get("id") for v in resource.values() if isinstance(v, dict) and "@referredType" in v)
     return ids
 
 
