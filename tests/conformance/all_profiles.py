@@ -60,7 +60,11 @@ def write_credentials(path: Path, actor_urls: dict[str, str]) -> dict[str, str]:
 
 @asynccontextmanager
 async def one_gateway(
-    database_url: str, vhost: str, actor_urls: dict[str, str], workdir: Path
+    database_url: str,
+    vhost: str,
+    actor_urls: dict[str, str],
+    workdir: Path,
+    catalog_path: str | None = None,
 ) -> AsyncIterator[Profiles]:
     """``build_app`` once, on a free loopback port and the vhost; every driver built around it."""
     credentials = workdir / "credentials.json"
@@ -77,6 +81,7 @@ async def one_gateway(
         # jeopardy between two reads of one step (tests/integration/usecases/test_tracking.py
         # tests the watch)
         jeopardy_interval_seconds=86400,
+        catalog_path=catalog_path,
     )
     gateway = build_gateway(settings)
     published = CollectingPublisher()  # the SOAP gateway object wants one; its events are not used

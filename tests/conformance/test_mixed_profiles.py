@@ -35,6 +35,7 @@ VALUE = {
     "description": "mixed profiles",
     "items": [{"id": "i1", "action": "add", "entity": {"specification": {"id": "fibre-100"}}}],
 }
+CATALOG = Path(__file__).resolve().parents[2] / "deploy" / "catalog.example.yaml"
 EVENT_WAIT = 10.0  # seconds a step's events may take to arrive on a channel
 QUIET = 1.0  # seconds to wait after the last event for stragglers and duplicates
 _NS = {"om": "urn:ordergate:xml:om:v1"}
@@ -67,7 +68,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 async def profiles(
     database_url: str, vhost: str, actor_urls: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[Profiles]:
-    async with one_gateway(database_url, vhost, actor_urls, tmp_path) as p:
+    async with one_gateway(database_url, vhost, actor_urls, tmp_path, str(CATALOG)) as p:
         yield p
 
 
@@ -246,3 +247,70 @@ async def test_one_order_through_every_profile(profiles: Profiles) -> None:
         "CancelOrderStateChange",
         "OrderRemove",
     ]
+
+
+# ------------------------------------------------------------------ end to end, each layer its profile
+
+BROADBAND = {
+    "items": [
+        {
+            "id": "1",
+            "action": "add",
+            "productOffering": {"id": "fibre-broadband"},
+            "entity": {
+                "characteristics": [
+                    {"name": "downloadSpeed", "value": "1G"},
+                    {"name": "phoneNumber", "value": "+33 1 23 45 67 89"},
+                ]
+            },
+        }
+    ]
+}
+
+
+async def _part(driver: Any, kind: str, parent: str, part: str) -> str | None:
+    """The order realizing ``part`` of ``parent``, as that profile's client finds it (None: not yet)."""
+    query = {"kind": kind, "criteria": [["parent.orderId", "eq", [parent]]]}
+    found = _ok(await driver.call("noc", "queryOrders", query))
+    ids = [d["id"] for d in found["orders"] if [i["id"] for i in d["items"]] == [part]]
+    assert len(ids) <= 1, ids
+    return ids[0] if ids else None
+
+
+async def test_a_product_order_over_rest_fulfilled_over_soap_and_amqp(profiles: Profiles) -> None:
+    """The BSS orders over REST; the service activator works its service orders over SOAP; the
+    resource activator and the work order manager work theirs over AMQP: the product order
+    completes, read back over REST."""
+    p = profiles
+    product = _ok(
+        await p.rest.call("alice", "createOrderByValue", {"kind": "productOrder", "value": BROADBAND})
+    )
+    _ok(await p.rest.call("alice", "startOrderByKey", {"kind": "productOrder", "id": product["id"]}))
+
+    async def work_service(part: str, leaves: dict[str, str]) -> None:
+        service = await _part(p.soap, "serviceOrder", product["id"], part)
+        assert service is not None, f"{part}: no service order"
+        for _round in range(len(leaves) + 1):  # a leaf that waits for another is due once it completed
+            read = _ok(await p.soap.call("noc", "getOrderByKey", {"kind": "serviceOrder", "id": service}))
+            if read["state"] == "completed":
+                return
+            for leaf, kind in leaves.items():
+                order_id = await _part(p.amqp, kind, service, leaf)
+                if order_id is None:
+                    continue
+                current = _ok(await p.amqp.call("noc", "getOrderByKey", {"kind": kind, "id": order_id}))
+                if current["state"] == "inProgress":
+                    move = {"kind": kind, "id": order_id, "itemId": leaf, "state": "completed"}
+                    _ok(await p.amqp.call("noc", "changeOrderItemState", move))
+        raise AssertionError(f"{part}: its parts completed, it did not")
+
+    leaves = {
+        "olt-port": "resourceOrder",
+        "ont-installation": "workOrder",
+        "vlan": "resourceOrder",
+        "ont": "resourceOrder",
+    }
+    await work_service("internet", leaves)
+    await work_service("voice", {"voice-port": "resourceOrder"})
+    done = _ok(await p.rest.call("alice", "getOrderByKey", {"kind": "productOrder", "id": product["id"]}))
+    assert (done["state"], [i["state"] for i in done["items"]]) == ("completed", ["completed"])
