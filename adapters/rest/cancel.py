@@ -44,7 +44,6 @@ from core.domain.errors import IllegalArgument, IllegalAttributeValue, ObjectNot
 from core.domain.events import EventType, OrderEvent
 from core.domain.model import Caller, HistoryEntry, Kind, Order
 from core.domain.query import OrderQuery, SortKey
-from core.domain.states import State
 from core.usecases import OrderManagement
 
 _CLOCK_SKEW = timedelta(minutes=5)
@@ -52,43 +51,14 @@ _SCAN_PAGE = 500
 
 
 def cancel_positions(order: Order) -> list[int]:
-    """Where the order's cancel tasks start in its history.
-
-    Each cancel request is one.  An order cancelled without any (the fulfiller
-    abandoned it, or every item was cancelled) has one task at that
-    cancellation, so a cancel request for it answers with a task that is done.
-    """
-    requests = [i for i, h in enumerate(order.history) if h.item_id is None and h.operation == "cancel"]
-    if order.state is State.CANCELLED and not any(_ends_cancelled(order.history, p) for p in requests):
-        ended = [
-            i for i, h in enumerate(order.history) if h.item_id is None and h.to_state is State.CANCELLED
-        ]
-        requests.append(ended[-1])
-    return requests
-
-
-def _ends_cancelled(history: Sequence[HistoryEntry], position: int) -> bool:
-    for entry in history[position:]:
-        if entry.item_id is None and entry.to_state is State.CANCELLED:
-            return True
-        if entry.item_id is None and entry.operation == "denyCancellation":
-            return False
-    return False
+    """Where the order's cancel tasks start in its history (``core.domain.cancel_tasks``)."""
+    return cancel_tasks.positions(order)
 
 
 def task_outcome(tk: TmfKind, history: Sequence[HistoryEntry], position: int) -> tuple[str, HistoryEntry | None]:
     """(TMF task state, the history entry that decided it, if any)."""
-    state = tk.task_received_state
-    for entry in history[position:]:
-        if entry.item_id is not None:
-            continue
-        if entry.to_state is State.CANCELLED:
-            return "done", entry
-        if entry.operation == "denyCancellation":
-            return "terminatedWithError", entry
-        if entry.to_state is State.PENDING_CANCELLATION:
-            state = "inProgress"
-    return state, None
+    state, decided = cancel_tasks.outcome(history, position)
+    return (tk.task_received_state if state == cancel_tasks.RECEIVED else state), decided
 
 
 def event_task(tk: TmfKind, event: OrderEvent, base: str) -> dict[str, Any]:

@@ -46,6 +46,31 @@ def _ends(entry: HistoryEntry) -> bool:
     return entry.item_id is None and (entry.to_state is State.CANCELLED or entry.operation == "denyCancellation")
 
 
+def positions(order: Order) -> list[int]:
+    """Where the order's cancel tasks start in its history: each request, and for an order
+    cancelled without one (abandoned, or every item cancelled), that cancellation."""
+    requests = [i for i, h in enumerate(order.history) if _is_request(h)]
+    if order.state is State.CANCELLED and not any(outcome(order.history, p)[0] == DONE for p in requests):
+        ended = [i for i, h in enumerate(order.history) if h.item_id is None and h.to_state is State.CANCELLED]
+        requests.append(ended[-1])
+    return requests
+
+
+def outcome(history: Sequence[HistoryEntry], position: int) -> tuple[str, HistoryEntry | None]:
+    """The state of the task starting at ``position``, with the entry that decided it, if any."""
+    state = RECEIVED
+    for entry in history[position:]:
+        if entry.item_id is not None:
+            continue
+        if entry.to_state is State.CANCELLED:
+            return DONE, entry
+        if entry.operation == "denyCancellation":
+            return TERMINATED, entry
+        if entry.to_state is State.PENDING_CANCELLATION:
+            state = IN_PROGRESS
+    return state, None
+
+
 def open_request(history: Sequence[HistoryEntry], before: int) -> int | None:
     """The position of the request still open at ``before`` (None: there is none)."""
     for position in range(before - 1, -1, -1):
