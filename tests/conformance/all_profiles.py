@@ -76,11 +76,9 @@ async def one_gateway(
         port=port,
         credentials_path=str(credentials),
         amqp_url=broker_url("guest", "guest", vhost),
-        extra=dict(FAST_HUB),
-        # one round at start, then none for a day: an official sample's past dates would put it in
-        # jeopardy between two reads of one step (tests/integration/usecases/test_tracking.py
-        # tests the watch)
-        jeopardy_interval_seconds=86400,
+        # no jeopardy watch of its own: an official sample's past dates would put it in jeopardy
+        # between two reads of one step (tests/integration/usecases/test_tracking.py tests the watch)
+        extra={**FAST_HUB, "jeopardy_watch": "off"},
         catalog_path=catalog_path,
     )
     gateway = build_gateway(settings)

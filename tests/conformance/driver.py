@@ -80,3 +80,21 @@ class Driver(Protocol):
     async def call(self, actor: str, operation: str, args: dict[str, Any]) -> Reply: ...
 
     async def events(self, order_id: str) -> list[dict[str, Any]]: ...
+
+
+class _Granted:
+    """A lease always granted: the clock's round runs whoever holds the gateway's own watch."""
+
+    async def acquire_lease(self, name: str, holder: str, seconds: float) -> bool:
+        return True
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        return None
+
+
+async def jeopardy_round(store: Any) -> int:
+    """One round of a jeopardy watch on ``store`` now (the clock's step in a scenario): its alerts
+    are committed with their events like any change, and leave through the gateway's outbox."""
+    from core.usecases.jeopardy import JeopardyWatch
+
+    return await JeopardyWatch(store, _Granted()).run_once()  # type: ignore[arg-type]

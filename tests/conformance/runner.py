@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conformance import official
-from tests.conformance.driver import Driver
+from tests.conformance.driver import Driver, Reply
 from tests.conformance.expectations import Observed, documents, event_checks, item_states, step_checks
 
 SCENARIOS = Path(__file__).with_name("scenarios.json")
@@ -289,6 +289,9 @@ class ScenarioRun:
                 )
             async with outage():
                 seen.reply = await self.driver.call(step["actor"], step["operation"], args)
+        elif step["operation"] == CLOCK:  # not a profile's operation: time passing, the watch's round
+            await self.driver.jeopardy_round()  # type: ignore[attr-defined]
+            seen.reply = Reply(result=None)
         else:
             seen.reply = await self.driver.call(step["actor"], step["operation"], args)
         self._name(step, args, seen.reply.result)
@@ -326,6 +329,10 @@ class ScenarioRun:
         )
 
 
+# Every profile's gateway runs without its own jeopardy watch: the scenarios play the clock
+# (CLOCK steps), so that no round happens between two steps by chance.
+EXTRA = {"jeopardy_watch": "off"}
+CLOCK = "jeopardyRound"  # a step of the clock: one round of the jeopardy watch, in every driver
 _ASIDE = (frozenset({"OrderJeopardy"}), frozenset({"CancelOrderCreate", "CancelOrderStateChange"}))
 
 

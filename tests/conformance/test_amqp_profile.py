@@ -59,7 +59,7 @@ async def _driver(
         broker_url("guest", "guest", vhost),
         credentials=credentials,
         switched_off=runner.switched_off(SUITE),
-        settings={"catalog_path": runner.catalog_path(SUITE)},
+        settings={"catalog_path": runner.catalog_path(SUITE), "extra": runner.EXTRA},
     ) as gw:
         driver = await AmqpDriver(gw, actor_urls).open()
         try:

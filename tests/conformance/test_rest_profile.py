@@ -30,6 +30,7 @@ async def driver(database_url: str, tmp_path: Path) -> AsyncIterator[RestDriver]
             tmp_path,
             switched_off=runner.switched_off(SUITE),
             catalog_path=runner.catalog_path(SUITE),
+            extra=runner.EXTRA,
         ) as gateway:
             rest = RestDriver(gateway, listener)
             await rest.subscribe()
@@ -57,7 +58,11 @@ async def test_scenario_with_a_database_outage_through_rest(sql_store, tmp_path:
     try:
         url = through(pg_url, proxy.port)
         async with running_gateway(
-            url, tmp_path, switched_off=runner.switched_off(SUITE), catalog_path=runner.catalog_path(SUITE)
+            url,
+            tmp_path,
+            switched_off=runner.switched_off(SUITE),
+            catalog_path=runner.catalog_path(SUITE),
+            extra=runner.EXTRA,
         ) as gateway:
             rest = RestDriver(gateway, listener)
             rest.outage = proxy.outage  # type: ignore[attr-defined]

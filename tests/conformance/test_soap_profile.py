@@ -27,7 +27,11 @@ def _case(name: str) -> object:
 async def driver(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SoapDriver]:
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
     async with running_gateway(
-        url, tmp_path, switched_off=runner.switched_off(SUITE), catalog_path=runner.catalog_path(SUITE)
+        url,
+        tmp_path,
+        switched_off=runner.switched_off(SUITE),
+        catalog_path=runner.catalog_path(SUITE),
+        extra=runner.EXTRA,
     ) as gateway:
         yield SoapDriver(gateway)
 
@@ -47,7 +51,11 @@ async def test_scenario_with_a_database_outage_through_soap(sql_store, tmp_path:
     try:
         url = through(pg_url, proxy.port)
         async with running_gateway(
-            url, tmp_path, switched_off=runner.switched_off(SUITE), catalog_path=runner.catalog_path(SUITE)
+            url,
+            tmp_path,
+            switched_off=runner.switched_off(SUITE),
+            catalog_path=runner.catalog_path(SUITE),
+            extra=runner.EXTRA,
         ) as gateway:
             driver = SoapDriver(gateway)
             driver.outage = proxy.outage  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from lxml import etree
 
 from tests.amqp_broker import EVENTS, Received, Requester, received
 from tests.amqp_gateway import RunningGateway, user_of
-from tests.conformance.driver import Reply
+from tests.conformance.driver import Reply, jeopardy_round
 from tests.conformance.drivers.amqp_replies import (
     NSMAP,
     event,
@@ -301,6 +301,10 @@ class AmqpDriver:
             return Reply(error=exception_kind(pages[0].root))
         pages = sorted(pages, key=lambda p: int(p.text("om:sequence") or 0))
         return Reply(result=result(self.values, pages, args))
+
+    async def jeopardy_round(self) -> None:
+        """One round of a jeopardy watch on the gateway's store, now (the clock's step)."""
+        await jeopardy_round(self.gateway.gateway.store)
 
     async def events(self, order_id: str) -> list[dict[str, Any]]:
         # once the relay has every committed event confirmed, the broker has routed it to our queue

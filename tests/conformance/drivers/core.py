@@ -21,7 +21,7 @@ from core.usecases import OrderManagement, Outcome, Settings
 from core.usecases.management import parse_switched_off
 from core.usecases.relay import OutboxRelay
 from ordergate.catalog import load_catalog
-from tests.conformance.driver import ACTORS, Reply
+from tests.conformance.driver import ACTORS, Reply, jeopardy_round
 
 Args = dict[str, Any]
 # operations that never write: the outbox need not be drained after them
@@ -103,16 +103,25 @@ class CoreDriver:
         self.orders = OrderManagement(store, settings)
         self._published: list[OrderEvent] = []
         self._relay = OutboxRelay(store, [self], batch=500)
+        self._store = store
         self._written = False  # a write since the last drain: the outbox may hold news
         self._operations = self._table()
 
     async def publish(self, events: Sequence[OrderEvent]) -> None:
         self._published.extend(events)
 
+    async def jeopardy_round(self) -> None:
+        """One round of a jeopardy watch on the store, now (the clock's step)."""
+        self._written = True
+        await jeopardy_round(self._store)
+
     async def events(self, order_id: str) -> list[dict[str, Any]]:
         if self._written:
             self._written = False
             await self._relay.drain()
+            # handed back at once: a gateway a later test runs on the same database publishes
+            # without waiting for this lease to run out
+            await self._store.release_lease(OutboxRelay.LEASE, self._relay.holder)
         seen: set[str] = set()
         out = []
         for event in self._published:  # at least once: a consumer dedupes on the event id

@@ -28,7 +28,7 @@ from adapters.sql import tables as t
 from core.domain.errors import OrderError
 from core.domain.model import Kind
 from ordergate.bootstrap import GATEWAY
-from tests.conformance.driver import Reply
+from tests.conformance.driver import Reply, jeopardy_round
 from tests.integration.rest.gateway import EventListener, RestGateway
 from tests.integration.rest.gateway import Reply as HttpReply
 from tests.integration.rest.translate import canonical, canonical_event, tmf_body, tmf_fields, tmf_filters
@@ -69,6 +69,10 @@ class RestDriver:
     async def unsubscribe(self) -> None:
         for path in self.subscriptions:
             await self.gw.call("admin", "DELETE", path)
+
+    async def jeopardy_round(self) -> None:
+        """One round of a jeopardy watch on the gateway's store, now (the clock's step)."""
+        await jeopardy_round(self.gw.app[GATEWAY].store)
 
     async def _settled(self, seconds: float = 10.0) -> None:
         """Until every committed event left the outbox and every hub delivery was made: an

@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 from zeep.exceptions import Fault
 
-from tests.conformance.driver import Reply
+from tests.conformance.driver import Reply, jeopardy_round
 from tests.conformance.drivers.soap_values import (
     Unrepresentable,
     ZeepValues,
@@ -231,6 +231,10 @@ class SoapDriver:
         if self._zeep_values is None:
             self._zeep_values = ZeepValues(await self.gateway.client(actor))
         return self._zeep_values
+
+    async def jeopardy_round(self) -> None:
+        """One round of a jeopardy watch on the gateway's store, now (the clock's step)."""
+        await jeopardy_round(self.gateway.gateway.store)
 
     async def events(self, order_id: str) -> list[dict[str, Any]]:
         return [
