@@ -93,6 +93,8 @@ def announce(order: Order) -> None:
             if entry.to_state is State.CANCELLED:
                 _event(order, EventType.CANCEL_STATE_CHANGED, position, DONE, entry)
             continue
+        if entry.from_state is entry.to_state:
+            continue  # an attribute change, a milestone, an alert: no move of the task
         moved = {State.PENDING_CANCELLATION: IN_PROGRESS, State.CANCELLED: DONE}.get(entry.to_state)
         if entry.operation == "denyCancellation":
             moved = TERMINATED

@@ -124,6 +124,11 @@ def _item_states(doc: dict[str, Any] | None) -> dict[str, str]:
 
 
 def check_step(before: dict[str, Any], after: dict[str, Any] | None, events: list[Any], failed: bool) -> None:
+    # a cancel task's events follow the order's own of the same step, each naming its task
+    tasks = [e for e in events if e.task_id]
+    assert events[len(events) - len(tasks) :] == tasks, "a cancel task event before the order's own"
+    assert all(e.task_state in {"acknowledged", "inProgress", "done", "terminatedWithError"} for e in tasks)
+    events = [e for e in events if not e.task_id]
     types = [e.type.value for e in events]
     if failed or after == before:
         assert after == before, "a failed or no-op step changed the order"
