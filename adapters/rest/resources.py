@@ -6,6 +6,7 @@ renders the result; states, rules and visibility are the core's.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -166,7 +167,9 @@ class OrderResource:
         only_parameters(request, {"fields", "dryRun"})
         fields, _ = fields_of(self.tk, request.query.get("fields"))
         dry_run = flag(request, "dryRun")
-        value = create_value(self.tk, await read_json(request))
+        body = await read_json(request)
+        await asyncio.sleep(0)  # a large body: its parse and its check are two steps, the loop let go between
+        value = create_value(self.tk, body)
         with tmf_words(self.tk):
             if dry_run:
                 report = self.orders.check_feasibility(request[CALLER], self.tk.kind, value)

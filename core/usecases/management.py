@@ -93,6 +93,14 @@ def _utcnow() -> datetime:
 
 
 UNCONDITIONAL_PAUSE_SECONDS = 0.05
+# An order this large is worked in steps, the event loop let go between them (parse, feasibility,
+# storage): no step of a create holds the loop for more than its own share (docs/security.md).
+LARGE_ORDER_ITEMS = 500
+
+
+async def _breathe(order: Order) -> None:
+    if len(order.items) > LARGE_ORDER_ITEMS or sum(1 for _ in order.all_items()) > LARGE_ORDER_ITEMS:
+        await asyncio.sleep(0)
 
 
 @dataclass(frozen=True)
@@ -217,11 +225,15 @@ class OrderManagement:
         self, uow: UnitOfWork, caller: Caller, kind: Kind, value: Mapping[str, Any]
     ) -> Order:
         order = self._draft(caller, kind, value)
+        await _breathe(order)
         now = self._now()
-        changes.admit(order, feasibility.check(order, self.settings.order_types), now)
+        report = feasibility.check(order, self.settings.order_types)
+        await _breathe(order)
+        changes.admit(order, report, now)
         if self.settings.auto_start and order.state is State.ACKNOWLEDGED:
             lifecycle.run_order_operation(order, "start", caller, now)
             await self.fulfilment.after(uow, order, State.ACKNOWLEDGED, now)
+        await _breathe(order)
         await uow.orders.add(order)
         await uow.outbox.append(order.take_events())
         return order
