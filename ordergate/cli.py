@@ -186,10 +186,12 @@ def parser() -> argparse.ArgumentParser:
     a.set_defaults(fn=_archive)
     b = sub.add_parser(
         "bench",
-        help="run a benchmark: core, rest, amqp, soap, query, report, history, curve (--plot draws it), processes",
+        help="run a benchmark: core, rest, amqp, soap, query, report, history, stall, curve (--plot draws it),"
+        " processes",
     )
     b.add_argument(
-        "target", choices=["core", "rest", "amqp", "soap", "query", "report", "history", "curve", "processes"]
+        "target",
+        choices=["core", "rest", "amqp", "soap", "query", "report", "history", "stall", "curve", "processes"],
     )
     b.add_argument(
         "rest", nargs=argparse.REMAINDER, help="options for the benchmark (see --help after the target)"
