@@ -196,7 +196,14 @@ async def running_gateway(
         ),
     )
     gateway = Gateway(gateway_settings, store, orders, credentials)
-    runner = web.AppRunner(build_app(gateway_settings, gateway))
+    async with serving(gateway_settings, gateway, amqp_url) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: GatewaySettings, gateway: Gateway, amqp_url: str) -> AsyncIterator[RunningGateway]:
+    """``gateway``'s whole application on a free loopback port, once it answers as ready."""
+    runner = web.AppRunner(build_app(settings, gateway))
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)

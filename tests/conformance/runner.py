@@ -108,6 +108,11 @@ def catalog_path(suite: dict[str, Any]) -> str | None:
     return str(Path(__file__).resolve().parents[2] / given) if given else None
 
 
+def gateway_settings(suite: dict[str, Any]) -> dict[str, Any]:
+    """What every profile's gateway runs the suite with (GatewaySettings fields)."""
+    return {"switched_off": switched_off(suite), "catalog_path": catalog_path(suite), "extra": EXTRA}
+
+
 def switched_off(suite: dict[str, Any]) -> str:
     """The gateway setting every profile runs the suite with (ORDERGATE_SWITCHED_OFF)."""
     return str(suite.get("settings", {}).get("switchedOff", ""))

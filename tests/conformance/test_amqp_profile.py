@@ -59,7 +59,7 @@ async def _driver(
         broker_url("guest", "guest", vhost),
         credentials=credentials,
         switched_off=runner.switched_off(SUITE),
-        settings={"catalog_path": runner.catalog_path(SUITE), "extra": runner.EXTRA},
+        settings={k: v for k, v in runner.gateway_settings(SUITE).items() if k != "switched_off"},
     ) as gw:
         driver = await AmqpDriver(gw, actor_urls).open()
         try:

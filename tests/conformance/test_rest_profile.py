@@ -28,9 +28,7 @@ async def driver(database_url: str, tmp_path: Path) -> AsyncIterator[RestDriver]
         async with running_gateway(
             database_url,
             tmp_path,
-            switched_off=runner.switched_off(SUITE),
-            catalog_path=runner.catalog_path(SUITE),
-            extra=runner.EXTRA,
+            **runner.gateway_settings(SUITE),
         ) as gateway:
             rest = RestDriver(gateway, listener)
             await rest.subscribe()
@@ -60,9 +58,7 @@ async def test_scenario_with_a_database_outage_through_rest(sql_store, tmp_path:
         async with running_gateway(
             url,
             tmp_path,
-            switched_off=runner.switched_off(SUITE),
-            catalog_path=runner.catalog_path(SUITE),
-            extra=runner.EXTRA,
+            **runner.gateway_settings(SUITE),
         ) as gateway:
             rest = RestDriver(gateway, listener)
             rest.outage = proxy.outage  # type: ignore[attr-defined]

@@ -29,9 +29,7 @@ async def driver(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     async with running_gateway(
         url,
         tmp_path,
-        switched_off=runner.switched_off(SUITE),
-        catalog_path=runner.catalog_path(SUITE),
-        extra=runner.EXTRA,
+        **runner.gateway_settings(SUITE),
     ) as gateway:
         yield SoapDriver(gateway)
 
@@ -53,9 +51,7 @@ async def test_scenario_with_a_database_outage_through_soap(sql_store, tmp_path:
         async with running_gateway(
             url,
             tmp_path,
-            switched_off=runner.switched_off(SUITE),
-            catalog_path=runner.catalog_path(SUITE),
-            extra=runner.EXTRA,
+            **runner.gateway_settings(SUITE),
         ) as gateway:
             driver = SoapDriver(gateway)
             driver.outage = proxy.outage  # type: ignore[attr-defined]

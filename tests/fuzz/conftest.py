@@ -22,14 +22,13 @@ from typing import Any, TypeVar
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractIncomingMessage
-from aiohttp import web
 from lxml import etree
 
 from adapters.identity import hash_key
 from adapters.sql import migrate
-from ordergate.bootstrap import build_app, build_gateway
+from ordergate.bootstrap import build_gateway
 from tests.amqp_broker import DLQ, Received, Requester, broker_url, reset_broker
-from tests.amqp_gateway import RunningGateway, served_schema, throwaway_vhost, wait_ready
+from tests.amqp_gateway import RunningGateway, serving, throwaway_vhost
 from tests.conftest import create_database, drop_database
 from tests.fuzz.budget import REQUEST_SECONDS
 from tests.fuzz.served import Book, quiet_settings, read_book
@@ -160,18 +159,8 @@ async def _serving(database_url: str, amqp_url: str, credentials: str) -> AsyncI
     """The whole gateway (every profile) on a free loopback port, from empty request queues."""
     await reset_broker(amqp_url)
     settings = quiet_settings(database_url, amqp_url=amqp_url, credentials_path=credentials)
-    gateway = build_gateway(settings)
-    runner = web.AppRunner(build_app(settings, gateway))
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        http_url = f"http://{host}:{port}"
-        await wait_ready(http_url)
-        yield RunningGateway(http_url, amqp_url, await served_schema(http_url), gateway)
-    finally:
-        await runner.cleanup()
+    async with serving(settings, build_gateway(settings), amqp_url) as running:
+        yield running
 
 
 @pytest.fixture(scope="package")
