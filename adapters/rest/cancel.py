@@ -58,25 +58,37 @@ def cancel_positions(order: Order) -> list[int]:
 def task_outcome(tk: TmfKind, history: Sequence[HistoryEntry], position: int) -> tuple[str, HistoryEntry | None]:
     """(TMF task state, the history entry that decided it, if any)."""
     state, decided = cancel_tasks.outcome(history, position)
-    return (tk.task_received_state if state == cancel_tasks.RECEIVED else state), decided
+    return _tmf_state(tk, state), decided
+
+
+def _tmf_state(tk: TmfKind, state: str) -> str:
+    """A task state in the kind's words: the received state is TMF622's acknowledged, the others'
+    accepted."""
+    return tk.task_received_state if state == cancel_tasks.RECEIVED else state
+
+
+def _task(tk: TmfKind, base: str, tid: str, order_id: str, state: str) -> dict[str, Any]:
+    """A cancel task's own attributes: its id, state and the order it cancels."""
+    return {
+        "id": tid,
+        "href": f"{base}{tk.base_path}/{tk.cancel_resource}/{tid}",
+        "@type": tk.cancel_type,
+        "@baseType": "CancelOrder",
+        "state": state,
+        tk.resource: {
+            "id": order_id,
+            "href": f"{base}{tk.collection_path}/{order_id}",
+            "@referredType": tk.type_name,
+        },
+    }
 
 
 def event_task(tk: TmfKind, event: OrderEvent, base: str) -> dict[str, Any]:
     """The cancel task a cancel task event is about, as the event carries it."""
     assert event.task_id is not None
-    state = tk.task_received_state if event.task_state == cancel_tasks.RECEIVED else event.task_state
-    out: dict[str, Any] = {
-        "id": event.task_id,
-        "href": f"{base}{tk.base_path}/{tk.cancel_resource}/{event.task_id}",
-        "@type": tk.cancel_type,
-        "@baseType": "CancelOrder",
-        "state": state,
-        tk.resource: {
-            "id": event.order_id,
-            "href": f"{base}{tk.collection_path}/{event.order_id}",
-            "@referredType": tk.type_name,
-        },
-    }
+    assert event.task_state is not None
+    state = _tmf_state(tk, event.task_state)
+    out = _task(tk, base, event.task_id, event.order_id, state)
     if event.type is EventType.CANCEL_CREATED and event.reason:
         out["cancellationReason"] = event.reason
     if state == cancel_tasks.DONE:
@@ -105,19 +117,7 @@ class CancelResource:
         base = base_url(request, self.settings)
         request_entry = order.history[position]
         state, decided = task_outcome(self.tk, order.history, position)
-        tid = task_id(order.id, position)
-        out: dict[str, Any] = {
-            "id": tid,
-            "href": f"{base}{self.tk.base_path}/{self.tk.cancel_resource}/{tid}",
-            "@type": self.tk.cancel_type,
-            "@baseType": "CancelOrder",
-            "state": state,
-            self.tk.resource: {
-                "id": order.id,
-                "href": f"{base}{self.tk.collection_path}/{order.id}",
-                "@referredType": self.tk.type_name,
-            },
-        }
+        out = _task(self.tk, base, task_id(order.id, position), order.id, state)
         if request_entry.reason is not None:
             out["cancellationReason"] = request_entry.reason
         if request_entry.requested is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -98,8 +99,8 @@ UNCONDITIONAL_PAUSE_SECONDS = 0.05
 LARGE_ORDER_ITEMS = 500
 
 
-async def _breathe(order: Order) -> None:
-    if len(order.items) > LARGE_ORDER_ITEMS or sum(1 for _ in order.all_items()) > LARGE_ORDER_ITEMS:
+async def _breathe(large: bool) -> None:
+    if large:
         await asyncio.sleep(0)
 
 
@@ -225,15 +226,16 @@ class OrderManagement:
         self, uow: UnitOfWork, caller: Caller, kind: Kind, value: Mapping[str, Any]
     ) -> Order:
         order = self._draft(caller, kind, value)
-        await _breathe(order)
+        large = sum(1 for _ in order.all_items()) > LARGE_ORDER_ITEMS
+        await _breathe(large)
         now = self._now()
         report = feasibility.check(order, self.settings.order_types)
-        await _breathe(order)
+        await _breathe(large)
         changes.admit(order, report, now)
         if self.settings.auto_start and order.state is State.ACKNOWLEDGED:
             lifecycle.run_order_operation(order, "start", caller, now)
             await self.fulfilment.after(uow, order, State.ACKNOWLEDGED, now)
-        await _breathe(order)
+        await _breathe(large)
         await uow.orders.add(order)
         await uow.outbox.append(order.take_events())
         return order
@@ -358,21 +360,20 @@ class OrderManagement:
         (its order changed: resyncRequired) or whether only a related order moved meanwhile."""
         attempts = self.settings.retries_on_conflict
         waited = 0.0
-        for attempt in range(1_000_000):
+        for attempt in itertools.count(1):
             try:
                 return await self._change_once(caller, kind, order_id, version, mutate)
             except _Stale as stale:
                 raise ResyncRequired(stale.message) from None
             except ResyncRequired:
-                if version is not None or waited >= self.settings.unconditional_wait_seconds:
-                    if attempt + 1 >= attempts:
-                        raise
-                    continue
-                # no version: nobody's read is overridden, so the writer waits its turn; the
-                # random pause spreads a crowd of writers out instead of colliding again
-                pause = random.uniform(0, UNCONDITIONAL_PAUSE_SECONDS * min(1.0, (attempt + 1) / 8))
-                waited += pause
-                await asyncio.sleep(pause)
+                if version is None and waited < self.settings.unconditional_wait_seconds:
+                    # no version: nobody's read is overridden, so the writer waits its turn; the
+                    # random pause spreads a crowd of writers out instead of colliding again
+                    pause = random.uniform(0, UNCONDITIONAL_PAUSE_SECONDS * min(1.0, attempt / 8))
+                    waited += pause
+                    await asyncio.sleep(pause)
+                elif attempt >= attempts:
+                    raise
         raise AssertionError("unreachable")
 
     async def _change_once(
