@@ -20,6 +20,7 @@ Every answer is judged:
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -53,6 +54,18 @@ def capped(spec: dict[str, Any]) -> dict[str, Any]:
 def has_mutable_parameters(operation: dict[str, Any]) -> bool:
     """Anything but string path parameters: negative generation has something to break."""
     return any(p.get("in") != "path" for p in operation.get("parameters", []))
+
+
+def cases(paths: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
+    """(method, path, mode, operationId) of every operation to fuzz: positive always, negative where
+    a parameter can be made wrong; the listener paths are the client's, not the gateway's."""
+    for path, operations in paths.items():
+        if path.startswith("/listener/"):
+            continue
+        for method, operation in operations.items():
+            for mode in ("positive", "negative"):
+                if mode == "positive" or has_mutable_parameters(operation):
+                    yield method.upper(), path, mode, operation["operationId"]
 
 
 def kind_of(path: str) -> TmfKind | None:

@@ -20,7 +20,7 @@ from adapters.rest.openapi import build_document
 from adapters.sql import migrate
 from tests.conftest import create_database, drop_database
 from tests.fuzz.budget import REQUEST_SECONDS, fuzz_settings
-from tests.fuzz.rest import HUB_NETWORKS, capped, has_mutable_parameters, send
+from tests.fuzz.rest import HUB_NETWORKS, capped, cases, send
 from tests.fuzz.served import ThreadedGateway
 from tests.integration.rest.tmf import quiet_import
 
@@ -35,11 +35,8 @@ schemathesis = quiet_import("schemathesis")
 GenerationMode = schemathesis.GenerationMode
 DOCUMENT = build_document()
 OPERATIONS = [
-    pytest.param(method.upper(), path, mode, id=f"{operation['operationId']}-{mode}")
-    for path, operations in DOCUMENT["paths"].items()
-    for method, operation in operations.items()
-    for mode in ("positive", "negative")
-    if mode == "positive" or has_mutable_parameters(operation)
+    pytest.param(method, path, mode, id=f"{operation_id}-{mode}")
+    for method, path, mode, operation_id in cases(DOCUMENT["paths"])
 ]
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from adapters.rest.openapi import tmf_spec
 from adapters.rest.vocabulary import KINDS, TmfKind
 from tests.fuzz.budget import fuzz_settings
-from tests.fuzz.rest import HUB_NETWORKS, capped, has_mutable_parameters, send
+from tests.fuzz.rest import HUB_NETWORKS, capped, cases, send
 from tests.fuzz.served import ThreadedGateway
 from tests.integration.rest.tmf import quiet_import
 
@@ -30,13 +30,9 @@ schemathesis = quiet_import("schemathesis")
 GenerationMode = schemathesis.GenerationMode
 # the gateway calls the /listener/ paths (hub notifications): it does not serve them
 OPERATIONS = [
-    pytest.param(tk, method.upper(), path, mode, id=f"{tk.api}-{operation['operationId']}-{mode}")
+    pytest.param(tk, method, path, mode, id=f"{tk.api}-{operation_id}-{mode}")
     for tk in KINDS.values()
-    for path, operations in tmf_spec(tk)["paths"].items()
-    if not path.startswith("/listener/")
-    for method, operation in operations.items()
-    for mode in ("positive", "negative")
-    if mode == "positive" or has_mutable_parameters(operation)
+    for method, path, mode, operation_id in cases(tmf_spec(tk)["paths"])
 ]
 
 
