@@ -1,11 +1,13 @@
-"""``ordergate bench stall``: how long one large REST create holds the event loop.
+"""``ordergate bench stall``: how long one large REST create, and a read over large orders, hold the event loop.
 
 The gateway runs in this process on a scratch SQLite file (no credentials:
 the loopback caller is the local admin), with the body limit raised; beside
 each POST of a service order of ``--items`` items (one characteristic each),
 a probe sleeps 1 ms in a loop and records the longest it waited: the longest
-step of the create that held the loop.  Figures are for people to read
-(docs/security.md); no test asserts a speed.
+step of the create that held the loop.  Then, with every order created so far
+stored and one of them cancelled, the same probe beside two reads: the list of
+cancel tasks without an order id, and one page of orders with ``fields=id``.
+Figures are for people to read (docs/security.md); no test asserts a speed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ordergate.bootstrap import build_app
 from ordergate.settings import GatewaySettings
 
 PATH = "/tmf-api/serviceOrdering/v4/serviceOrder"
+CANCEL_PATH = "/tmf-api/serviceOrdering/v4/cancelServiceOrder"
 
 
 def body(items: int) -> bytes:
@@ -43,7 +46,9 @@ def body(items: int) -> bytes:
     return json.dumps({"serviceOrderItem": entries}).encode()
 
 
-async def _one(session: aiohttp.ClientSession, url: str, payload: bytes) -> tuple[int, float, float]:
+async def _one(
+    session: aiohttp.ClientSession, url: str, payload: bytes | None, method: str = "POST"
+) -> tuple[int, float, float, bytes]:
     worst, stop = 0.0, asyncio.Event()
 
     async def probe() -> None:
@@ -56,13 +61,30 @@ async def _one(session: aiohttp.ClientSession, url: str, payload: bytes) -> tupl
     task = asyncio.create_task(probe())
     start = time.perf_counter()
     headers = {"Content-Type": "application/json"}
-    async with session.post(url + PATH, data=payload, headers=headers) as reply:
-        await reply.read()
+    async with session.request(method, url, data=payload, headers=headers) as reply:
+        answer = await reply.read()
         status = reply.status
     took = time.perf_counter() - start
     stop.set()
     await task
-    return status, took, worst
+    return status, took, worst, answer
+
+
+async def _reads(session: aiohttp.ClientSession, base: str, order_id: str, orders: int) -> list[str]:
+    cancel = json.dumps({"serviceOrder": {"id": order_id}}).encode()
+    status, *_ = await _one(session, base + CANCEL_PATH, cancel)
+    if status != 201:
+        raise SystemExit(f"cancel: answered {status}")
+    lines = []
+    for what, path in (
+        ("cancel tasks, no order id", CANCEL_PATH),
+        (f"{orders} orders, fields=id", f"{PATH}?fields=id&limit={orders}"),
+    ):
+        status, took, stall, _ = await _one(session, base + path, None, "GET")
+        if status != 200:
+            raise SystemExit(f"{what}: answered {status}")
+        lines.append(f"  list {what}: {took * 1000:6.0f} ms, longest hold of the loop {stall * 1000:5.0f} ms")
+    return lines
 
 
 async def run(args: argparse.Namespace) -> list[str]:
@@ -76,20 +98,24 @@ async def run(args: argparse.Namespace) -> list[str]:
         await runner.setup()
         try:
             await web.SockSite(runner, sock).start()
+            base, created = f"http://127.0.0.1:{port}", []
             async with aiohttp.ClientSession() as session:
                 for items in args.items:
                     payload = body(items)
                     worst = []
                     for _ in range(args.repeat):
-                        status, took, stall = await _one(session, f"http://127.0.0.1:{port}", payload)
+                        status, took, stall, answer = await _one(session, base + PATH, payload)
                         if status != 201:
                             raise SystemExit(f"{items} items: answered {status}")
                         worst.append(stall)
+                        created.append(json.loads(answer)["id"])
                     lines.append(
                         f"{items:7} items {len(payload) / 1024:8.0f} KiB: create {took * 1000:6.0f} ms,"
                         f" longest hold of the loop {min(worst) * 1000:5.0f} to {max(worst) * 1000:.0f} ms"
                         f" ({max(worst) * 1000 / (len(payload) / 1024):.2f} ms per KiB)"
                     )
+                lines.append(f"reads with these {len(created)} orders stored, the first cancelled:")
+                lines += await _reads(session, base, created[0], len(created))
         finally:
             await runner.cleanup()
             sock.close()

@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
 
+from core.domain.cancel_tasks import CancelTaskPage, CancelTaskQuery
 from core.domain.events import OrderEvent
 from core.domain.model import Kind, Order
 from core.domain.query import CountMode, OrderQuery
@@ -49,6 +50,14 @@ class OrderRepository(Protocol):
 
     async def query(self, query: OrderQuery, client_id: str | None) -> QueryPage:
         """Orders matching the query (only client_id's when given), with the total count."""
+
+    async def cancel_tasks(
+        self, query: CancelTaskQuery, client_id: str | None, order_ids: frozenset[str]
+    ) -> CancelTaskPage:
+        """Cancel tasks matching the query (only client_id's when given), ``order_ids`` every id
+        the query's named orders may have (``core.domain.cancel_tasks.matching`` is the
+        meaning); the tasks are the ones ``add`` and ``save`` were given orders with
+        (``core.domain.cancel_tasks.touched``), gone with their order."""
 
 
 class Outbox(Protocol):

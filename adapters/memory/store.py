@@ -17,6 +17,7 @@ from typing import Any, Self
 
 from core.document.parse import order_from_dict
 from core.document.render import order_to_dict
+from core.domain.cancel_tasks import CancelTaskPage, CancelTaskQuery, matching, tasks
 from core.domain.errors import DuplicateKey, ResyncRequired
 from core.domain.events import OrderEvent
 from core.domain.model import Order
@@ -94,6 +95,18 @@ class _Repo:
         end = None if query.limit is None else query.offset + query.limit
         page = docs[query.offset : end]
         return QueryPage([order_from_dict(copy.deepcopy(select(d, None))) for d in page], len(docs))
+
+    async def cancel_tasks(
+        self, query: CancelTaskQuery, client_id: str | None, order_ids: frozenset[str]
+    ) -> CancelTaskPage:
+        """Read off the committed orders' histories (the reference the SQL rows must equal)."""
+        found = [
+            task
+            for d in self.store.documents.values()
+            if client_id is None or d["clientId"] == client_id
+            for task in tasks(order_from_dict(copy.deepcopy(d)))
+        ]
+        return matching(found, query, order_ids)
 
 
 class _Outbox:

@@ -23,7 +23,7 @@ task under way.  Removing an order removes its tasks with it.
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,29 +39,16 @@ from adapters.rest.vocabulary import META, TmfKind
 from core.document.parse import parse_date
 from core.document.render import iso
 from core.domain import cancel_tasks
-from core.domain.cancel_tasks import split_task_id, task_id
+from core.domain.cancel_tasks import CancelTask, CancelTaskQuery, split_task_id
 from core.domain.errors import IllegalArgument, IllegalAttributeValue, ObjectNotFound
 from core.domain.events import EventType, OrderEvent
-from core.domain.model import Caller, HistoryEntry, Kind, Order
-from core.domain.query import OrderQuery, SortKey
+from core.domain.model import Caller, Kind, Order
 from core.usecases import OrderManagement
 
 _CLOCK_SKEW = timedelta(minutes=5)
-_SCAN_PAGE = 500
 
 
-def cancel_positions(order: Order) -> list[int]:
-    """Where the order's cancel tasks start in its history (``core.domain.cancel_tasks``)."""
-    return cancel_tasks.positions(order)
-
-
-def task_outcome(tk: TmfKind, history: Sequence[HistoryEntry], position: int) -> tuple[str, HistoryEntry | None]:
-    """(TMF task state, the history entry that decided it, if any)."""
-    state, decided = cancel_tasks.outcome(history, position)
-    return _tmf_state(tk, state), decided
-
-
-def _tmf_state(tk: TmfKind, state: str) -> str:
+def tmf_state(tk: TmfKind, state: str) -> str:
     """A task state in the kind's words: the received state is TMF622's acknowledged, the others'
     accepted."""
     return tk.task_received_state if state == cancel_tasks.RECEIVED else state
@@ -87,7 +74,7 @@ def event_task(tk: TmfKind, event: OrderEvent, base: str) -> dict[str, Any]:
     """The cancel task a cancel task event is about, as the event carries it."""
     assert event.task_id is not None
     assert event.task_state is not None
-    state = _tmf_state(tk, event.task_state)
+    state = tmf_state(tk, event.task_state)
     out = _task(tk, base, event.task_id, event.order_id, state)
     if event.type is EventType.CANCEL_CREATED and event.reason:
         out["cancellationReason"] = event.reason
@@ -113,21 +100,19 @@ class CancelResource:
             web.get(path + "/{id}", self.retrieve),
         ]
 
-    def render(self, request: web.Request, order: Order, position: int) -> dict[str, Any]:
-        base = base_url(request, self.settings)
-        request_entry = order.history[position]
-        state, decided = task_outcome(self.tk, order.history, position)
-        out = _task(self.tk, base, task_id(order.id, position), order.id, state)
-        if request_entry.reason is not None:
-            out["cancellationReason"] = request_entry.reason
-        if request_entry.requested is not None:
-            out["requestedCancellationDate"] = iso(request_entry.requested)
-        if state == "done" and decided is not None:
-            out["effectiveCancellationDate"] = iso(decided.at)
-        if state == "terminatedWithError" and decided is not None and decided.reason:
-            out["stateReason"] = decided.reason
+    def render(self, request: web.Request, task: CancelTask) -> dict[str, Any]:
+        state = tmf_state(self.tk, task.state)
+        out = _task(self.tk, base_url(request, self.settings), task.id, task.order_id, state)
+        if task.reason is not None:
+            out["cancellationReason"] = task.reason
+        if task.requested is not None:
+            out["requestedCancellationDate"] = iso(task.requested)
+        if task.state == cancel_tasks.DONE and task.decided_at is not None:
+            out["effectiveCancellationDate"] = iso(task.decided_at)
+        if task.state == cancel_tasks.TERMINATED and task.decided_reason:
+            out["stateReason"] = task.decided_reason
             if self.tk.kind is Kind.SERVICE:  # TMF641 has a place for it
-                out["errorMessage"] = {"code": "cancellationDenied", "reason": decided.reason}
+                out["errorMessage"] = {"code": "cancellationDenied", "reason": task.decided_reason}
         return out
 
     def parse(self, body: Any) -> tuple[str, str | None, datetime | None]:
@@ -157,7 +142,7 @@ class CancelResource:
         return await self.orders.abort_order(caller, self.tk.kind, order_id, reason, version, requested)
 
     def _task(self, request: web.Request, order: Order) -> dict[str, Any]:
-        return self.render(request, order, cancel_positions(order)[-1])
+        return self.render(request, cancel_tasks.tasks(order)[-1])
 
     async def create(self, request: web.Request) -> web.Response:
         only_parameters(request, ())
@@ -186,45 +171,26 @@ class CancelResource:
         only_parameters(request, {"fields"})
         order_id, position = split_task_id(request.match_info["id"])
         order = await self.orders.get_order(request[CALLER], self.tk.kind, order_id)
-        if position not in cancel_positions(order):
+        found = [t for t in cancel_tasks.tasks(order) if t.position == position]
+        if not found:
             raise ObjectNotFound(f"no cancel task {request.match_info['id']!r}")
-        return web.json_response(_select(self.render(request, order, position), request.query.get("fields")))
+        return web.json_response(_select(self.render(request, found[0]), request.query.get("fields")))
 
     async def list(self, request: web.Request) -> web.Response:
         only_parameters(request, {"fields", "offset", "limit", "state", f"{self.tk.resource}.id"})
-        states = _split(request.query.get("state"))
-        offset, limit = _int(request, "offset", 0), _int(request, "limit", self.settings.default_limit)
-        tasks = []
-        async for order in self._orders(request[CALLER], _split(request.query.get(f"{self.tk.resource}.id"))):
-            for position in cancel_positions(order):
-                task = self.render(request, order, position)
-                if not states or task["state"] in states:
-                    tasks.append(task)
-        end = offset + min(limit, self.settings.max_limit)
-        page = [_select(t, request.query.get("fields")) for t in tasks[offset:end]]
-        return web.json_response(
-            page, headers={"X-Total-Count": str(len(tasks)), "X-Result-Count": str(len(page))}
+        received = {self.tk.task_received_state: cancel_tasks.RECEIVED}
+        query = CancelTaskQuery(
+            kind=self.tk.kind,
+            order_ids=frozenset(_split(request.query.get(f"{self.tk.resource}.id"))),
+            states=frozenset(received.get(s, s) for s in _split(request.query.get("state"))),
+            offset=_int(request, "offset", 0),
+            limit=min(_int(request, "limit", self.settings.default_limit), self.settings.max_limit),
         )
-
-    async def _orders(self, caller: Caller, order_ids: set[str]) -> AsyncIterator[Order]:
-        """The caller's orders of this kind (only the named ones, when given), oldest first."""
-        if order_ids:
-            for order_id in sorted(order_ids):
-                try:
-                    yield await self.orders.get_order(caller, self.tk.kind, order_id)
-                except ObjectNotFound:
-                    continue
-            return
-        offset = 0
-        sort = (SortKey("orderDate"), SortKey("id"))
-        while True:
-            query = OrderQuery(kind=self.tk.kind, sort=sort, offset=offset, limit=_SCAN_PAGE)
-            page = await self.orders.query_orders(caller, query)
-            for order in page.orders:
-                yield order
-            offset += len(page.orders)
-            if not page.orders or offset >= page.total:
-                return
+        found = await self.orders.query_cancel_tasks(request[CALLER], query)
+        page = [_select(self.render(request, t), request.query.get("fields")) for t in found.tasks]
+        return web.json_response(
+            page, headers={"X-Total-Count": str(found.total), "X-Result-Count": str(len(page))}
+        )
 
 
 def _split(raw: str | None) -> set[str]:

@@ -43,12 +43,14 @@ import asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql import cancel_tasks
 from adapters.sql.engine import naive_utc, utcnow
 from adapters.sql.errors import unavailable
 from adapters.sql.jsontext import dumps, loads
 from adapters.sql.queries import run_query
 from core.document.parse import order_from_dict
 from core.document.render import order_to_dict
+from core.domain.cancel_tasks import CancelTask, CancelTaskPage, CancelTaskQuery, touched
 from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
 from core.domain.event_codec import event_from_dict, event_to_dict
 from core.domain.events import OrderEvent
@@ -387,6 +389,12 @@ class PgUnitOfWork:
             found = await run_query(conn, query, client_id)
         return found.page(query.as_documents)
 
+    async def cancel_tasks(
+        self, query: CancelTaskQuery, client_id: str | None, order_ids: frozenset[str]
+    ) -> CancelTaskPage:
+        async with self._engine.connect() as conn:
+            return await cancel_tasks.listing(conn, query, client_id, order_ids)
+
     async def commit(self) -> None:
         writes, events = self._writes, self.events
         self._writes, self.events = [], []
@@ -447,6 +455,7 @@ class PgOrderRepository:
             raise DuplicateKey(f"an order with id {order.id!r} exists", order.id)
         self._added.add(order.id)
         self._uow.write(_Write(INSERT_ORDER, _row(order), insert=True))
+        self._tasks(touched(order))
 
     async def get(self, order_id: str) -> Order | None:
         doc = await self._uow.read(SELECT_DOCUMENT, order_id)
@@ -455,6 +464,13 @@ class PgOrderRepository:
     async def save(self, order: Order, read_version: int) -> None:
         conflict = f"order {order.id!r} changed since it was read"
         self._uow.write(_Write(UPDATE_ORDER, (*_row(order), read_version), conflict))
+        self._tasks(touched(order))
+
+    def _tasks(self, tasks: Sequence[CancelTask]) -> None:
+        if tasks:
+            args = tuple(v for task in tasks for v in cancel_tasks.row(task))
+            sql = cancel_tasks.upsert_sql(len(tasks))
+            self._uow.write(_Write(sql, args, insert=True, tail=cancel_tasks.UPSERT_TAIL))
 
     async def remove(self, order: Order, read_version: int) -> None:
         conflict = f"order {order.id!r} changed since it was read"
@@ -462,6 +478,11 @@ class PgOrderRepository:
 
     async def query(self, query: OrderQuery, client_id: str | None) -> QueryPage:
         return await self._uow.query(query, client_id)
+
+    async def cancel_tasks(
+        self, query: CancelTaskQuery, client_id: str | None, order_ids: frozenset[str]
+    ) -> CancelTaskPage:
+        return await self._uow.cancel_tasks(query, client_id, order_ids)
 
 
 class PgOutbox:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql import pgwork, report
+from adapters.sql import cancel_tasks, pgwork, report
 from adapters.sql import tables as t
 from adapters.sql.engine import is_sqlite, make_engine, naive_utc, utcnow
 from adapters.sql.errors import INFRA, unavailable
@@ -26,6 +26,7 @@ from adapters.sql.pgwork import PgPool, PgUnitOfWork
 from adapters.sql.queries import run_query
 from core.document.parse import order_from_dict
 from core.document.render import order_to_dict
+from core.domain.cancel_tasks import CancelTaskPage, CancelTaskQuery, touched
 from core.domain.errors import DuplicateKey, ResyncRequired, Unavailable
 from core.domain.event_codec import event_to_dict
 from core.domain.events import OrderEvent
@@ -35,7 +36,7 @@ from core.domain.report import ReportRow, ReportScope
 from core.ports import AlreadyRecorded, QueryPage
 
 
-def _row(order: Order) -> dict[str, Any]:
+def order_row(order: Order) -> dict[str, Any]:
     return {
         "id": order.id,
         "kind": order.kind.value,
@@ -61,9 +62,10 @@ class SqlaOrderRepository:
         # A failed insert spoils the transaction; that is fine: the unit of work
         # that hits a duplicate key is abandoned whole.
         try:
-            await self._conn.execute(t.orders.insert(), _row(order))
+            await self._conn.execute(t.orders.insert(), order_row(order))
         except sa_exc.IntegrityError:
             raise DuplicateKey(f"an order with id {order.id!r} exists", order.id) from None
+        await cancel_tasks.write(self._conn, touched(order))
 
     async def get(self, order_id: str) -> Order | None:
         result = await self._conn.execute(sa.select(t.orders.c.document).where(t.orders.c.id == order_id))
@@ -71,12 +73,13 @@ class SqlaOrderRepository:
         return None if doc is None else order_from_dict(doc)
 
     async def save(self, order: Order, read_version: int) -> None:
-        values = {k: v for k, v in _row(order).items() if k != "id"}
+        values = {k: v for k, v in order_row(order).items() if k != "id"}
         result = await self._conn.execute(
             t.orders.update().where(t.orders.c.id == order.id, t.orders.c.version == read_version), values
         )
         if result.rowcount != 1:
             raise ResyncRequired(f"order {order.id!r} changed since it was read")
+        await cancel_tasks.write(self._conn, touched(order))
 
     async def remove(self, order: Order, read_version: int) -> None:
         result = await self._conn.execute(
@@ -87,6 +90,11 @@ class SqlaOrderRepository:
 
     async def query(self, query: OrderQuery, client_id: str | None) -> QueryPage:
         return (await run_query(self._conn, query, client_id)).page(query.as_documents)
+
+    async def cancel_tasks(
+        self, query: CancelTaskQuery, client_id: str | None, order_ids: frozenset[str]
+    ) -> CancelTaskPage:
+        return await cancel_tasks.listing(self._conn, query, client_id, order_ids)
 
 
 class SqlaOutbox:

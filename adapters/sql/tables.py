@@ -87,6 +87,25 @@ Index(
     postgresql_ops={"document": "jsonb_path_ops"},
 ).ddl_if(dialect="postgresql")
 
+# Each order's cancel tasks (core.domain.cancel_tasks), written with the change that began or
+# moved one and gone with the order: a caller's tasks are listed without reading an order.
+cancel_tasks = Table(
+    "cancel_tasks",
+    metadata,
+    Column("order_id", String(128), ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("client_id", String(128), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("created_at", DateTime(), nullable=False),
+    Column("reason", Text),
+    Column("requested", DateTime()),
+    Column("decided_at", DateTime()),
+    Column("decided_reason", Text),
+    Index("ix_cancel_tasks_client_kind_created", "client_id", "kind", "created_at"),
+    Index("ix_cancel_tasks_kind_created", "kind", "created_at"),
+)
+
 outbox = Table(
     "outbox",
     metadata,

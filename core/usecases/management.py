@@ -23,6 +23,7 @@ from core.document.parse import order_from_dict
 from core.document.render import order_to_dict
 from core.document.text import NOT_XML, check_text
 from core.domain import changes, feasibility, lifecycle, tracking
+from core.domain.cancel_tasks import CancelTaskPage, CancelTaskQuery
 from core.domain.catalog import Catalog
 from core.domain.errors import (
     DuplicateKey,
@@ -338,6 +339,14 @@ class OrderManagement:
         async with self._uow() as uow:
             owner = None if caller.sees_all_orders else caller.client_id
             return await uow.orders.query(query, owner)
+
+    async def query_cancel_tasks(self, caller: Caller, query: CancelTaskQuery) -> CancelTaskPage:
+        """The caller's cancel tasks (everyone's, for a fulfiller or an admin), read from the
+        tasks the store keeps: no order is read."""
+        names = frozenset(i for named in query.order_ids for i in caller.ids_for(named))
+        async with self._uow() as uow:
+            owner = None if caller.sees_all_orders else caller.client_id
+            return await uow.orders.cancel_tasks(query, owner, names)
 
     async def get_order_history(self, caller: Caller, kind: Kind | None, order_id: str) -> list[HistoryEntry]:
         order = await self.get_order(caller, kind, order_id)

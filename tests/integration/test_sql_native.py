@@ -43,6 +43,11 @@ async def _lifecycle(store: SqlaOrderStore, order_id: str) -> None:
     await om.start_order(Caller("acme"), Kind.SERVICE, order_id)
     done = await om.change_order_item_state(FULFILLER, None, order_id, "1", State.COMPLETED)
     assert done.version == 3
+    # two cancel tasks: one denied, one under way (rows written, then moved)
+    await om.abort_order(Caller("acme"), None, order_id, "moved", requested=NOW)
+    await om.run_operation(FULFILLER, None, order_id, "denyCancellation", "too late")
+    await om.abort_order(Caller("acme"), None, order_id, "moved again")
+    await om.run_operation(FULFILLER, None, order_id, "acceptCancellation")
 
 
 async def _stored(store: SqlaOrderStore, order_id: str) -> dict[str, object]:
@@ -55,6 +60,13 @@ async def _stored(store: SqlaOrderStore, order_id: str) -> dict[str, object]:
                 .order_by(t.outbox.c.seq)
             )
         ).all()
+        tasks = (
+            await conn.execute(
+                sa.select(t.cancel_tasks)
+                .where(t.cancel_tasks.c.order_id == order_id)
+                .order_by(t.cancel_tasks.c.position)
+            )
+        ).all()
     row.pop("id")
     row["document"].pop("id")
     payloads = []
@@ -62,8 +74,14 @@ async def _stored(store: SqlaOrderStore, order_id: str) -> dict[str, object]:
         for key in ("eventId", "orderId"):
             payload.pop(key)
         payload["order"].pop("id")
+        if "taskId" in payload:  # <order id>~<position>: the position is what may differ
+            payload["taskId"] = payload["taskId"].rpartition("~")[2]
         payloads.append((event_type, payload))
-    return {"order": row, "events": payloads}
+    assert [(task.state, task.reason) for task in tasks] == [
+        ("terminatedWithError", "moved"),
+        ("inProgress", "moved again"),
+    ]
+    return {"order": row, "events": payloads, "tasks": [task._asdict() | {"order_id": None} for task in tasks]}
 
 
 @pytest.mark.postgres

@@ -188,3 +188,39 @@ async def test_a_bulk_result_without_an_order_has_no_id_rather_than_null(rest: R
     assert set(created.body[1]) == {"index", "status", "error"}
     assert "id" not in patched.body[0]
     assert "id" not in cancelled.body[0]
+
+
+async def test_cancel_tasks_listed_across_many_orders_page_by_page_and_gone_with_their_order(
+    rest: RestGateway,
+):
+    tk = SERVICE
+    orders = [await _started(rest, tk) for _ in range(5)]
+    for order_id in orders:
+        cancel = {"serviceOrder": {"id": order_id}, "cancellationReason": f"why {order_id}"}
+        assert (await rest.call("alice", "POST", _cancel_path(tk), json=cancel)).status == 201
+    denied = await rest.call(
+        "noc", "PATCH", f"{tk.collection_path}/{orders[0]}", json={"state": "inProgress"}
+    )  # a fulfiller turning the order back denies its cancellation
+    assert denied.status == 200, denied.body
+    first = await rest.call("alice", "GET", f"{_cancel_path(tk)}?limit=2")
+    second = await rest.call("alice", "GET", f"{_cancel_path(tk)}?limit=2&offset=2")
+    assert first.headers["X-Total-Count"] == second.headers["X-Total-Count"] == "5"
+    listed = [t["serviceOrder"]["id"] for t in first.body + second.body]
+    assert listed == orders[:4]  # oldest request first
+    assert first.body[0]["state"] == "terminatedWithError"
+    assert second.body[0]["cancellationReason"] == f"why {orders[2]}"
+    accepted = await rest.call("noc", "GET", f"{_cancel_path(tk)}?state=accepted")  # a fulfiller sees all
+    assert sorted(t["serviceOrder"]["id"] for t in accepted.body) == sorted(orders[1:])
+    assert (await rest.call("bob", "GET", _cancel_path(tk))).headers["X-Total-Count"] == "0"
+    unknown = await rest.call("alice", "GET", f"{_cancel_path(tk)}?state=finished")
+    assert (unknown.status, unknown.body["code"]) == (400, "illegalArgument")
+    named = ",".join(f"o{i}" for i in range(101))
+    too_many = await rest.call("alice", "GET", f"{_cancel_path(tk)}?serviceOrder.id={named}")
+    assert (too_many.status, too_many.body["code"]) == (400, "illegalArgument")
+    closed = (await rest.call("alice", "POST", tk.collection_path, json=order_body(tk))).body["id"]
+    done = await rest.call("alice", "POST", _cancel_path(tk), json={"serviceOrder": {"id": closed}})
+    assert done.body["state"] == "done"
+    assert (await rest.call("alice", "GET", _cancel_path(tk))).headers["X-Total-Count"] == "6"
+    assert (await rest.call("alice", "DELETE", f"{tk.collection_path}/{closed}")).status == 204
+    left = await rest.call("alice", "GET", f"{_cancel_path(tk)}?serviceOrder.id={closed},{orders[1]}")
+    assert [t["serviceOrder"]["id"] for t in left.body] == [orders[1]]
