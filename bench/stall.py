@@ -79,6 +79,7 @@ async def _reads(session: aiohttp.ClientSession, base: str, order_id: str, order
     for what, path in (
         ("cancel tasks, no order id", CANCEL_PATH),
         (f"{orders} orders, fields=id", f"{PATH}?fields=id&limit={orders}"),
+        (f"{orders} orders by an item's state", f"{PATH}?serviceOrderItem.state=acknowledged&fields=id&limit=1"),
     ):
         status, took, stall, _ = await _one(session, base + path, None, "GET")
         if status != 200:

@@ -23,6 +23,7 @@ PostgreSQL does it in SQL.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -199,11 +200,6 @@ async def fetch_page(
     return Found(docs, after, bytes=sum(len(r[0]) for r in kept))
 
 
-def reduce(document: dict[str, Any], attributes: tuple[str, ...]) -> dict[str, Any]:
-    """The document's top-level entries the selected attributes lie in (``selected_keys``)."""
-    return {k: document[k] for k in selected_keys(attributes) if k in document}
-
-
 async def count_matches(
     conn: AsyncConnection, sql: Any, mode: CountMode, postgres: bool
 ) -> tuple[int, CountMode]:
@@ -217,24 +213,59 @@ async def count_matches(
     return int((await conn.execute(sql.count)).scalar_one()), CountMode.EXACT
 
 
+# Candidate documents read, parsed and filtered at a time when SQLite cannot run a criterion.
+FILTER_CHUNK = 16
+
+
+def _matching(
+    bodies: list[tuple[str, str]], rest: list[Criterion], tops: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Of the candidates (id, JSON text), the matches' sort values: the top-level attributes
+    ``tops`` (whatever the whole document held besides is dropped here)."""
+    kept = []
+    for _, body in bodies:
+        d = orjson.loads(body)
+        if all(matches(d, c) for c in rest):
+            kept.append({k: d[k] for k in tops if k in d})
+    return kept
+
+
 async def filter_in_python(
     conn: AsyncConnection, tbl: sa.Table, q: OrderQuery, where: list[Any], rest: list[Criterion]
 ) -> Found:
-    """SQLite, with criteria it cannot run: the candidates filtered, sorted and paged here."""
-    bodies = (await conn.execute(sa.select(sa.cast(tbl.c.document, sa.Text)).where(*where))).scalars()
-    docs = [d for d in (orjson.loads(b) for b in bodies) if all(matches(d, c) for c in rest)]
+    """SQLite, with criteria it cannot run: the candidates read a few at a time (by id) and
+    parsed and filtered in a worker thread, so the event loop is held for one document's parse
+    at most (``bench stall``) and only the matches' sort values are kept; sorted and paged
+    here, then the page's documents (or their selected attributes) read again by id."""
     keys = sort_keys(q.sort)
-    sort_documents(docs, keys)
-    total = len(docs)
+    tops = tuple(sorted({k.path.split(".", 1)[0] for k in keys} | {"id", "orderDate"}))
+    candidates = sa.select(tbl.c.id, sa.cast(tbl.c.document, sa.Text)).order_by(tbl.c.id).limit(FILTER_CHUNK)
+    found: list[dict[str, Any]] = []
+    last: str | None = None
+    while True:
+        chunk = candidates.where(*where) if last is None else candidates.where(*where, tbl.c.id > last)
+        bodies = [(str(i), str(b)) for i, b in (await conn.execute(chunk)).all()]
+        if not bodies:
+            break
+        found += await asyncio.to_thread(_matching, bodies, rest, tops)
+        last = bodies[-1][0]
+    sort_documents(found, keys)
+    total = len(found)
     if q.after is not None:
-        docs = [d for d in docs if is_after(d, keys, q.after)]
+        found = [d for d in found if is_after(d, keys, q.after)]
     end = None if q.limit is None else q.offset + q.limit
-    page = docs[q.offset : end]
-    page = page[: _bounded([orjson.dumps(d).decode() for d in page], q.max_bytes)]
-    more = len(docs) > q.offset + len(page)
-    after = tuple(_json_value(sort_value(page[-1], k.path)) for k in keys) if more and page else None
-    if q.as_documents and q.attributes is not None:
-        page = [reduce(d, q.attributes) for d in page]
+    chosen = found[q.offset : end]
+    ids = [d["id"] for d in chosen]
+    read = sa.select(tbl.c.id, sa.cast(_body(tbl, q, False), sa.Text)).where(tbl.c.id.in_(ids))
+    bodies_of = dict((await conn.execute(read)).all()) if ids else {}
+    # an order removed since it matched is left out of the page
+    chosen = [d for d in chosen if d["id"] in bodies_of]
+    texts = [bodies_of[d["id"]] for d in chosen]
+    kept = _bounded(texts, q.max_bytes)
+    chosen, texts = chosen[:kept], texts[:kept]
+    more = len(found) > q.offset + len(chosen)
+    after = tuple(_json_value(sort_value(chosen[-1], k.path)) for k in keys) if more and chosen else None
+    page = [orjson.loads(t) for t in texts]
     if q.count is CountMode.NONE:
-        return Found(page, after, 0, CountMode.NONE)
-    return Found(page, after, total, CountMode.EXACT)
+        return Found(page, after, 0, CountMode.NONE, bytes=sum(len(t) for t in texts))
+    return Found(page, after, total, CountMode.EXACT, bytes=sum(len(t) for t in texts))

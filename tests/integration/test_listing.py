@@ -89,6 +89,36 @@ async def test_fields_come_back_narrowed_from_the_store(sql_store: SqlaOrderStor
     assert all(set(d) <= allowed and "items" not in d for d in page.documents)
 
 
+async def test_a_filter_on_items_pages_with_fields_as_the_reference_does(sql_store: SqlaOrderStore):
+    """On SQLite ``items.state`` is filtered in Python, a few candidates at a time (more than
+    one chunk here); PostgreSQL runs it in SQL.  Both page as the core's reference does."""
+    om = OrderManagement(sql_store)
+    ids = await _book(om)
+    started = ids[1::3]
+    for order_id in started:
+        caller = ALICE if ids.index(order_id) % 2 else BOB
+        await om.start_order(caller, Kind.SERVICE, order_id)
+    criterion = Criterion("items.state", Op.EQ, ("inProgress",), Kind.SERVICE)
+    wanted = sorted(started, key=ids.index)  # by order date: as created
+    seen = await _walk(om, criteria=(criterion,), limit=3, attributes=("description",))
+    assert seen == wanted
+    page = await om.query_orders(
+        ADMIN,
+        OrderQuery(
+            kind=Kind.SERVICE,
+            criteria=(criterion,),
+            limit=2,
+            offset=1,
+            attributes=("state",),
+            as_documents=True,
+        ),
+    )
+    assert page.total == len(started)
+    assert page.documents is not None
+    assert [d["id"] for d in page.documents] == wanted[1:3]
+    assert all("items" not in d and d["state"] == "inProgress" for d in page.documents)
+
+
 async def _close_some(om: OrderManagement) -> tuple[list[str], list[str]]:
     """Every other order cancelled (closed: bob's), the rest left open; (closed, open) ids."""
     ids = await _book(om)
