@@ -1,7 +1,8 @@
 """Cancel task resources: ``{base}/cancel{Kind}Order`` over the core's abort.
 
-A cancel task is not stored anywhere of its own: it *is* the order's cancel
-request, found in the order's history.  Its id is ``<orderId>~<position>``
+A cancel task is the order's cancel request, found in the order's history
+(``core.domain.cancel_tasks``; the store keeps each task as a row too, which
+is what a listing reads).  Its id is ``<orderId>~<position>``
 (the position of the cancel in the history) and its state is read from what
 the history says happened after it:
 

@@ -217,13 +217,11 @@ async def count_matches(
 FILTER_CHUNK = 16
 
 
-def _matching(
-    bodies: list[tuple[str, str]], rest: list[Criterion], tops: tuple[str, ...]
-) -> list[dict[str, Any]]:
-    """Of the candidates (id, JSON text), the matches' sort values: the top-level attributes
-    ``tops`` (whatever the whole document held besides is dropped here)."""
+def _matching(bodies: list[str], rest: list[Criterion], tops: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Of the candidates' documents (JSON text), the matches' sort values: the top-level
+    attributes ``tops`` (whatever the whole document held besides is dropped here)."""
     kept = []
-    for _, body in bodies:
+    for body in bodies:
         d = orjson.loads(body)
         if all(matches(d, c) for c in rest):
             kept.append({k: d[k] for k in tops if k in d})
@@ -244,11 +242,11 @@ async def filter_in_python(
     last: str | None = None
     while True:
         chunk = candidates.where(*where) if last is None else candidates.where(*where, tbl.c.id > last)
-        bodies = [(str(i), str(b)) for i, b in (await conn.execute(chunk)).all()]
-        if not bodies:
+        rows = (await conn.execute(chunk)).all()
+        if not rows:
             break
-        found += await asyncio.to_thread(_matching, bodies, rest, tops)
-        last = bodies[-1][0]
+        found += await asyncio.to_thread(_matching, [body for _, body in rows], rest, tops)
+        last = rows[-1][0]
     sort_documents(found, keys)
     total = len(found)
     if q.after is not None:
