@@ -36,13 +36,16 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from core.document.parse import order_from_dict
+from core.document.paths import walk
 from core.document.render import iso
+from core.domain.model import Kind
 from core.domain.query import (
     CountMode,
     Criterion,
     OrderQuery,
     is_after,
     matches,
+    projection,
     sort_documents,
     sort_keys,
     sort_value,
@@ -213,16 +216,55 @@ async def count_matches(
     return int((await conn.execute(sql.count)).scalar_one()), CountMode.EXACT
 
 
-# Candidate documents read, parsed and filtered at a time when SQLite cannot run a criterion.
-FILTER_CHUNK = 16
+# Candidates read, parsed and filtered at a time when SQLite cannot run a criterion.
+FILTER_CHUNK = 64
+
+
+def _step(node: Any, key: str) -> Any:
+    """SQLite: the JSON value of attribute ``key`` of ``node`` (JSON text), as JSON (true stays
+    true, which ``json_extract`` would turn into 1)."""
+    return node.op("->")(sa.literal(f'$."{key}"'))
+
+
+def _is_list(kind: Kind | None, path: str, below: dict[str, Any]) -> bool:
+    """Whether the attribute at ``path`` is a list, as the schema says on the way to a leaf
+    under it (a path such as ``milestones.name`` is known whole, not by its steps)."""
+    full = path
+    while below:
+        key = min(below)
+        full, below = f"{full}.{key}", below[key]
+    found = walk(kind, full)
+    return found is not None and found[1][path.count(".")]
+
+
+def needed(node: Any, tree: dict[str, Any], kind: Kind | None, prefix: str = "") -> Any:
+    """SQLite: the part of the document ``node`` the paths of ``tree`` (``core.domain.query.
+    projection``) pass through, built as JSON in the database; a list on the way (the schema
+    says which) keeps each element's part.  ``values_at`` finds the same values in it as in the
+    whole document."""
+    pairs: list[Any] = []
+    for key, below in sorted(tree.items()):
+        path = prefix + key
+        if not below:
+            value = _step(node, key)
+        elif _is_list(kind, path, below):
+            each = sa.func.json_each(node, sa.literal(f'$."{key}"')).table_valued("value").alias()
+            value = (
+                sa.select(sa.func.json_group_array(needed(each.c.value, below, kind, path + ".")))
+                .select_from(each)
+                .scalar_subquery()
+            )
+        else:
+            value = needed(_step(node, key), below, kind, path + ".")
+        pairs += [sa.literal(key), value]
+    return sa.func.json_object(*pairs)
 
 
 def _matching(bodies: list[str], rest: list[Criterion], tops: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Of the candidates' documents (JSON text), the matches' sort values: the top-level
-    attributes ``tops`` (whatever the whole document held besides is dropped here)."""
+    """Of the candidates' parts (JSON text), the matches' sort values (the top-level attributes
+    ``tops``)."""
     kept = []
-    for body in bodies:
-        d = orjson.loads(body)
+    for d in map(orjson.loads, bodies):
         if all(matches(d, c) for c in rest):
             kept.append({k: d[k] for k in tops if k in d})
     return kept
@@ -231,13 +273,14 @@ def _matching(bodies: list[str], rest: list[Criterion], tops: tuple[str, ...]) -
 async def filter_in_python(
     conn: AsyncConnection, tbl: sa.Table, q: OrderQuery, where: list[Any], rest: list[Criterion]
 ) -> Found:
-    """SQLite, with criteria it cannot run: the candidates read a few at a time (by id) and
-    parsed and filtered in a worker thread, so the event loop is held for one document's parse
-    at most (``bench stall``) and only the matches' sort values are kept; sorted and paged
+    """SQLite, with criteria it cannot run: of each candidate only the part the criteria and the
+    sort read (``needed``, built by SQLite in its own thread), a chunk at a time by id, parsed
+    and filtered in a worker thread; only the matches' sort values are kept, sorted and paged
     here, then the page's documents (or their selected attributes) read again by id."""
     keys = sort_keys(q.sort)
     tops = tuple(sorted({k.path.split(".", 1)[0] for k in keys} | {"id", "orderDate"}))
-    candidates = sa.select(tbl.c.id, sa.cast(tbl.c.document, sa.Text)).order_by(tbl.c.id).limit(FILTER_CHUNK)
+    part = needed(tbl.c.document, projection([*(c.path for c in rest), *tops]), q.kind)
+    candidates = sa.select(tbl.c.id, part).order_by(tbl.c.id).limit(FILTER_CHUNK)
     found: list[dict[str, Any]] = []
     last: str | None = None
     while True:

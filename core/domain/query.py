@@ -280,7 +280,7 @@ def is_after(document: Mapping[str, Any], keys: tuple[SortKey, ...], position: t
     return mine > _position_key(position, keys)
 
 
-def _projection(attributes: Iterable[str]) -> dict[str, Any]:
+def projection(attributes: Iterable[str]) -> dict[str, Any]:
     """``a.b, a.c, d`` -> ``{a: {b: {}, c: {}}, d: {}}`` (an empty branch keeps the whole value)."""
     tree: dict[str, Any] = {}
     for path in sorted(set(attributes), key=len):  # shorter first: a whole attribute wins over its parts
@@ -313,6 +313,6 @@ def select(document: Mapping[str, Any], attributes: Iterable[str] | None) -> dic
     """Attribute selection by path: id and kind always kept, and each selected object's id."""
     if attributes is None:
         return dict(document)
-    out = _project(document, _projection(attributes))
+    out = _project(document, projection(attributes))
     out["kind"] = document["kind"]
     return dict(out)

@@ -16,6 +16,7 @@ from tests.builders import ALICE, NOC
 def _product(order_id: str, offering: str, speed: Any, quantity: int, role: str) -> dict[str, Any]:
     return {
         "id": order_id,
+        "description": f"{offering} for a {role}",
         "relatedParties": [{"id": "p1", "role": role}],
         "channel": [{"id": "web", "name": "Online"}],
         "items": [
@@ -29,6 +30,7 @@ def _product(order_id: str, offering: str, speed: Any, quantity: int, role: str)
                     "characteristics": [
                         {"name": "speed", "value": speed, "valueType": "number"},
                         {"name": "profile", "value": {"vlan": 100, "qos": "gold"}},
+                        {"name": "static", "value": quantity > 2},
                     ],
                 },
             }
@@ -67,6 +69,9 @@ def _c(path: str, op: Op, *values: str) -> Criterion:
         ([_c("channel.name", Op.EQ, "Online")], ["q-1", "q-2", "q-3"]),
         ([_c("items.pointOfNoReturn", Op.EQ, "false")], ["q-1", "q-2", "q-3"]),
         ([_c("items.pointOfNoReturn", Op.EQ, "true")], []),
+        ([_c("items.entity.characteristics.value", Op.EQ, "true")], ["q-2", "q-3"]),  # a JSON true
+        ([_c("items.entity.characteristics.value", Op.EQ, "false")], ["q-1"]),
+        ([_c("description", Op.EQ, "14277 for a customer")], ["q-1", "q-3"]),
     ],
 )
 async def test_a_filter_on_any_attribute_path_answers_alike_on_every_store(any_store, criteria, expected):
@@ -104,3 +109,15 @@ def test_a_path_the_model_does_not_have_is_refused():
             Criterion(path, Op.EQ, ("x",), Kind.PRODUCT)
     with pytest.raises(IllegalArgument, match="object"):
         Criterion("items.productOffering", Op.EQ, ("x",), Kind.PRODUCT)
+
+
+async def test_a_filter_on_what_the_server_keeps_answers_alike_on_every_store(any_store):
+    """Milestones (a list the server keeps) and the parent reference (an object) are found
+    on every store as the reference finds them."""
+    om = OrderManagement(any_store)
+    ids = [(await om.create_order(ALICE, Kind.PRODUCT, value)).id for value in ORDERS]
+    await om.start_order(ALICE, Kind.PRODUCT, ids[1])
+    await om.add_milestone(NOC, Kind.PRODUCT, ids[1], {"name": "survey", "status": "done"})
+    assert await _ids(om, _c("milestones.name", Op.EQ, "survey")) == ["q-2"]
+    assert await _ids(om, _c("milestones.status", Op.NE, "done")) == ["q-1", "q-3"]
+    assert await _ids(om, _c("parent.orderId", Op.EQ, "nothing")) == []
