@@ -139,10 +139,10 @@ def _check_roles(order: Order, changed: set[str], ponr_only: bool, caller: Calle
     if fulfillers:
         caller.require(Role.FULFILLER)
     owners = changed - fulfillers
-    if owners and not (caller.is_admin or Role.CLIENT in caller.roles):
+    if owners and not caller.is_client_of(order):
         raise PermissionDenied(
-            f"{', '.join(sorted(owners))}: a fulfiller changes only item states, pointOfNoReturn and"
-            " expectedCompletionDate"
+            f"{', '.join(sorted(owners))}: only the order's client changes them; a fulfiller changes"
+            " only item states, pointOfNoReturn and expectedCompletionDate"
         )
     content = {k for k in owners if _is_content(k)}
     if content and order.state not in CONTENT_EDITABLE:

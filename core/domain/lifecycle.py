@@ -31,10 +31,11 @@ from core.domain.states import (
 )
 
 
-def actors_of(caller: Caller) -> tuple[Actor, ...]:
-    """The transition actors a caller may act as, client moves first."""
+def actors_of(caller: Caller, order: Order) -> tuple[Actor, ...]:
+    """The transition actors a caller may act as on the order, client moves first (the client's
+    moves only on its own orders)."""
     out = []
-    if caller.is_admin or Role.CLIENT in caller.roles:
+    if caller.is_client_of(order):
         out.append(Actor.CLIENT)
     if caller.is_admin or Role.FULFILLER in caller.roles:
         out.append(Actor.FULFILLER)
@@ -139,11 +140,11 @@ def _find(order: Order, operation: str) -> Transition:
     raise IllegalState(f"{order.kind.value} {order.id!r} is {order.state.value}: {operation} is not allowed")
 
 
-def _check_actor(caller: Caller, operation: str) -> None:
+def _check_actor(caller: Caller, operation: str, order: Order) -> None:
     actors = {t.actor for t in ORDER_TRANSITIONS if t.operation == operation} - {Actor.DERIVED}
     if not actors:
         raise IllegalArgument(f"unknown order operation {operation!r}")
-    if not actors & set(actors_of(caller)):
+    if not actors & set(actors_of(caller, order)):
         needed = " or ".join(sorted(a.value for a in actors))
         raise PermissionDenied(f"{operation} needs the {needed} role")
 
@@ -243,8 +244,8 @@ def run_order_operation(
     An operation whose target is the order's current state (start an order
     already in progress, cancel a cancelled one) is a no-op, as a transition
     request by target state is: both forms must give the same answer."""
-    _check_actor(caller, operation)
-    mine = set(actors_of(caller))
+    _check_actor(caller, operation, order)
+    mine = set(actors_of(caller, order))
     if any(
         t.target == order.state for t in ORDER_TRANSITIONS if t.operation == operation and t.actor in mine
     ):
@@ -266,7 +267,7 @@ def requested_operation(order: Order, target: State, caller: Caller) -> str | No
     moves first); None when the order is there already or no move of the caller's leads there."""
     if target is order.state:
         return None
-    for actor in actors_of(caller):
+    for actor in actors_of(caller, order):
         for t in ORDER_TRANSITIONS:
             resolved = order.state_before_cancellation if t.target == PREVIOUS else t.target
             if t.source is order.state and resolved is target and t.actor is actor:
@@ -284,7 +285,7 @@ def request_order_state(
     if operation is not None:
         run_order_operation(order, operation, caller, now, reason)
         return True
-    allowed = actors_of(caller)
+    allowed = actors_of(caller, order)
     raise IllegalState(
         f"{order.kind.value} {order.id!r} cannot go from {order.state.value} to {target.value}"
         f" as {'/'.join(a.value for a in allowed) or 'this caller'}"

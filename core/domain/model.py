@@ -111,6 +111,12 @@ class Caller:
     def sees_all_orders(self) -> bool:
         return bool(self.roles & {Role.ADMIN, Role.FULFILLER})
 
+    def is_client_of(self, order: Order) -> bool:
+        """Whether the caller acts as the order's client: its owner with the client role (an
+        identity that also fulfils others' orders is their fulfiller, never their client), or
+        an admin."""
+        return self.is_admin or (Role.CLIENT in self.roles and order.client_id == self.client_id)
+
     def may_see(self, order: Order) -> bool:
         return self.sees_all_orders or order.client_id == self.client_id
 

@@ -30,6 +30,7 @@ from core.domain.errors import (
     IllegalArgument,
     ObjectNotFound,
     OrderError,
+    PermissionDenied,
     ResyncRequired,
     UnsupportedOperation,
 )
@@ -562,6 +563,8 @@ class OrderManagement:
             if await _recall(uow) is not None:
                 return
             order = await self._load(uow, caller, kind, order_id)
+            if not caller.is_client_of(order):
+                raise PermissionDenied(f"only the client of {order.kind.value} {order.id!r} removes it")
             read = order.version
             if version is not None and version != read:
                 raise ResyncRequired(f"order {order_id!r} is at version {read}, not {version}")
