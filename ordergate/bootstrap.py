@@ -254,6 +254,8 @@ def _wire_rest(app: web.Application, gw: Gateway) -> None:
         hub_allowed_networks=s.hub_allowed_networks,
         hub_max_subscriptions_per_client=s.hub_max_subscriptions_per_client,
         hub_failures_before_suspension=s.hub_failures_before_suspension,
+        hub_timeout_seconds=s.hub_timeout_seconds,
+        hub_max_attempts=s.hub_max_attempts,
         hub_max_in_flight=s.hub_max_in_flight,
         hub_max_in_flight_per_client=s.hub_max_in_flight_per_client,
     )

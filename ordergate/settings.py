@@ -146,6 +146,10 @@ class GatewaySettings(BaseSettings):
     hub_failures_before_suspension: int = Field(
         50, ge=1, le=1_000_000, description="failed deliveries in a row that suspend a hub subscription"
     )
+    hub_timeout_seconds: float = Field(
+        10.0, ge=0.1, le=300, description="how long one hub delivery attempt may take before it fails"
+    )
+    hub_max_attempts: int = Field(10, ge=1, le=1000, description="attempts after which a hub delivery is failed")
     hub_max_in_flight: int = Field(256, ge=1, le=100_000, description="hub deliveries in flight at once")
     hub_max_in_flight_per_client: int = Field(
         8, ge=1, le=100_000, description="hub deliveries of one client's subscriptions in flight at once"

@@ -151,3 +151,11 @@ def test_the_documented_variables_are_the_models(doc: Path):
     documented = re.findall(r"^\| `(ORDERGATE_[A-Z_]+)`", table, flags=re.M)
     documented += re.findall(r"^\| `ORDERGATE_[A-Z_]+` / `(ORDERGATE_[A-Z_]+)`", table, flags=re.M)
     assert sorted(set(documented)) == sorted(environment_names())
+
+
+def test_the_hub_delivery_bounds_are_read_from_the_environment_and_checked():
+    settings = GatewaySettings.from_env({"ORDERGATE_HUB_TIMEOUT_SECONDS": "2.5", "ORDERGATE_HUB_MAX_ATTEMPTS": "3"})
+    assert (settings.hub_timeout_seconds, settings.hub_max_attempts) == (2.5, 3)
+    found = problems({"ORDERGATE_HUB_TIMEOUT_SECONDS": "0", "ORDERGATE_HUB_MAX_ATTEMPTS": "0"})
+    assert "ORDERGATE_HUB_TIMEOUT_SECONDS must be at least 0.1, not '0'" in found
+    assert "ORDERGATE_HUB_MAX_ATTEMPTS must be at least 1, not '0'" in found
