@@ -179,11 +179,17 @@ class CancelResource:
 
     async def list(self, request: web.Request) -> web.Response:
         only_parameters(request, {"fields", "offset", "limit", "state", f"{self.tk.resource}.id"})
-        received = {self.tk.task_received_state: cancel_tasks.RECEIVED}
+        states = {tmf_state(self.tk, s): s for s in cancel_tasks.TASK_STATES}  # the kind's words
+        asked = _split(request.query.get("state"))
+        if asked - set(states):
+            raise IllegalArgument(
+                f"unknown cancel task state(s) {', '.join(sorted(asked - set(states)))[:200]}:"
+                f" a {self.tk.cancel_resource} is {', '.join(states)}"
+            )
         query = CancelTaskQuery(
             kind=self.tk.kind,
             order_ids=frozenset(_split(request.query.get(f"{self.tk.resource}.id"))),
-            states=frozenset(received.get(s, s) for s in _split(request.query.get("state"))),
+            states=frozenset(states[s] for s in asked),
             offset=_int(request, "offset", 0),
             limit=min(_int(request, "limit", self.settings.default_limit), self.settings.max_limit),
         )
