@@ -306,7 +306,7 @@ async def filter_in_python(
     chosen, texts = chosen[:kept], texts[:kept]
     more = len(found) > q.offset + len(chosen)
     after = tuple(_json_value(sort_value(chosen[-1], k.path)) for k in keys) if more and chosen else None
-    page = [orjson.loads(t) for t in texts]
+    page, size = [orjson.loads(t) for t in texts], sum(len(t) for t in texts)
     if q.count is CountMode.NONE:
-        return Found(page, after, 0, CountMode.NONE, bytes=sum(len(t) for t in texts))
-    return Found(page, after, total, CountMode.EXACT, bytes=sum(len(t) for t in texts))
+        return Found(page, after, 0, CountMode.NONE, bytes=size)
+    return Found(page, after, total, CountMode.EXACT, bytes=size)

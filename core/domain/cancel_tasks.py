@@ -142,10 +142,9 @@ def tasks(order: Order) -> list[CancelTask]:
 
 
 def _moves_a_task(entry: HistoryEntry) -> bool:
-    return entry.item_id is None and (
-        entry.operation in ("cancel", "denyCancellation")
-        or entry.to_state in (State.PENDING_CANCELLATION, State.CANCELLED)
-    )
+    """A request, its acceptance, or its end."""
+    accepted = entry.item_id is None and entry.to_state is State.PENDING_CANCELLATION
+    return _is_request(entry) or accepted or _ends(entry)
 
 
 def touched(order: Order) -> list[CancelTask]:
